@@ -1,0 +1,46 @@
+# Rocket: `make run` and `make test` work on a fresh machine with only Python 3.11+.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+
+.PHONY: run test lint typecheck contracts tests clean
+
+# Runtime install (the package only); re-done when pyproject.toml changes.
+$(VENV)/.run-installed: pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+# Development install (package + dev extras).
+$(VENV)/.dev-installed: pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@ $(VENV)/.run-installed
+
+## run: Rocket's main job on the embedded default (for now: build and summarise the demo school)
+run: $(VENV)/.run-installed
+	$(BIN)/rocket demo
+
+## test: lint, format check, type checks, import contracts and the whole test suite
+test: lint typecheck contracts tests
+
+lint: $(VENV)/.dev-installed
+	$(BIN)/ruff check src tests docs
+	$(BIN)/ruff format --check src tests docs
+
+typecheck: $(VENV)/.dev-installed
+	$(BIN)/mypy
+
+contracts: $(VENV)/.dev-installed
+	$(BIN)/lint-imports
+
+# pytest exits 5 when it collected no test: that is a failure here, like any non-zero code.
+tests: $(VENV)/.dev-installed
+	$(BIN)/python -m pytest; status=$$?; \
+	if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing" >&2; fi; \
+	exit $$status
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis .import_linter_cache

@@ -1,0 +1,1 @@
+"""Adapters for rocket_core's ports: in-memory now; SQL, Stripe and SMTP as they arrive."""

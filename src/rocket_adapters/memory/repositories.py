@@ -1,0 +1,337 @@
+"""In-memory repositories: each port's lookups as filters over the unit of work's view."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import date
+from typing import TYPE_CHECKING, Generic, TypeVar
+from uuid import UUID
+
+from rocket_core import model as m
+from rocket_core import ports
+from rocket_core.enrolment_machine import EnrolmentStatus
+from rocket_core.errors import NotFound
+
+if TYPE_CHECKING:
+    from rocket_adapters.memory.unit_of_work import MemoryUnitOfWork
+
+E = TypeVar("E", bound=m.Entity)
+
+
+class MemoryRepository(ports.Repository[E], Generic[E]):
+    """add / find for one entity type, through the unit of work's identity map."""
+
+    def __init__(self, uow: MemoryUnitOfWork, cls: type[E]) -> None:
+        self._uow = uow
+        self._cls = cls
+
+    def add(self, entity: E) -> None:
+        if not isinstance(entity, self._cls):
+            raise TypeError(f"{type(self).__name__} stores {self._cls.__name__} only")
+        self._uow.track_new(entity)
+
+    def find(self, entity_id: UUID) -> E | None:
+        return self._uow.load(self._cls, entity_id)
+
+
+class MemoryAssociationRepository(MemoryRepository[E], ports.AssociationRepository[E]):
+    """Join records, which may be removed."""
+
+    def remove(self, entity: E) -> None:
+        self._uow.remove(entity)
+
+
+class MemoryOrganisationRepository(MemoryRepository[m.Organisation], ports.OrganisationRepository):
+    def current(self) -> m.Organisation:
+        found = self.find(self._uow.organisation_id)
+        if found is None:
+            raise NotFound("Organisation", self._uow.organisation_id)
+        return found
+
+
+class MemoryCampusRepository(MemoryRepository[m.Campus], ports.CampusRepository):
+    def list(self, *, active_only: bool = False) -> list[m.Campus]:
+        return self._uow.select(
+            m.Campus, lambda c: c.is_active or not active_only, lambda c: (c.name, c.id)
+        )
+
+
+class MemoryStaffRepository(MemoryRepository[m.Staff], ports.StaffRepository):
+    def find_by_email(self, email: str) -> m.Staff | None:
+        wanted = email.strip().lower()
+        found = self._uow.select(m.Staff, lambda s: s.email == wanted)
+        return found[0] if found else None
+
+    def list(self, *, role: m.StaffRole | None = None, active_only: bool = False) -> list[m.Staff]:
+        return self._uow.select(
+            m.Staff,
+            lambda s: (role is None or s.role is role) and (s.is_active or not active_only),
+            lambda s: (s.last_name, s.first_name, s.id),
+        )
+
+
+class MemoryCampusStaffRepository(
+    MemoryAssociationRepository[m.CampusStaff], ports.CampusStaffRepository
+):
+    def find_assignment(self, campus_id: UUID, staff_id: UUID) -> m.CampusStaff | None:
+        found = self._uow.select(
+            m.CampusStaff, lambda a: a.campus_id == campus_id and a.staff_id == staff_id
+        )
+        return found[0] if found else None
+
+    def list_for_campus(self, campus_id: UUID) -> list[m.CampusStaff]:
+        return self._uow.select(
+            m.CampusStaff, lambda a: a.campus_id == campus_id, lambda a: (a.assigned_at, a.id)
+        )
+
+    def list_for_staff(self, staff_id: UUID) -> list[m.CampusStaff]:
+        return self._uow.select(
+            m.CampusStaff, lambda a: a.staff_id == staff_id, lambda a: (a.assigned_at, a.id)
+        )
+
+
+class MemoryProgramRepository(MemoryRepository[m.Program], ports.ProgramRepository):
+    def list(self, *, active_only: bool = False) -> list[m.Program]:
+        return self._uow.select(
+            m.Program, lambda p: p.is_active or not active_only, lambda p: (p.name, p.id)
+        )
+
+
+class MemoryCohortRepository(MemoryRepository[m.Cohort], ports.CohortRepository):
+    def list(
+        self,
+        *,
+        campus_id: UUID | None = None,
+        program_id: UUID | None = None,
+        statuses: Collection[m.CohortStatus] | None = None,
+    ) -> list[m.Cohort]:
+        return self._uow.select(
+            m.Cohort,
+            lambda c: (
+                (campus_id is None or c.campus_id == campus_id)
+                and (program_id is None or c.program_id == program_id)
+                and (statuses is None or c.status in statuses)
+            ),
+            lambda c: (c.start_date, c.name, c.id),
+        )
+
+
+class MemoryCohortStaffRepository(
+    MemoryAssociationRepository[m.CohortStaff], ports.CohortStaffRepository
+):
+    def list_for_cohort(self, cohort_id: UUID) -> list[m.CohortStaff]:
+        return self._uow.select(
+            m.CohortStaff, lambda a: a.cohort_id == cohort_id, lambda a: (a.assigned_at, a.id)
+        )
+
+    def list_for_staff(self, staff_id: UUID) -> list[m.CohortStaff]:
+        return self._uow.select(
+            m.CohortStaff, lambda a: a.staff_id == staff_id, lambda a: (a.assigned_at, a.id)
+        )
+
+
+class MemorySessionRepository(MemoryRepository[m.Session], ports.SessionRepository):
+    def list_for_cohort(self, cohort_id: UUID) -> list[m.Session]:
+        return self._uow.select(
+            m.Session, lambda s: s.cohort_id == cohort_id, lambda s: s.session_number
+        )
+
+    def list_between(self, first_day: date, last_day: date) -> list[m.Session]:
+        return self._uow.select(
+            m.Session,
+            lambda s: first_day <= s.scheduled_date <= last_day,
+            lambda s: (s.scheduled_date, s.scheduled_start_time, s.id),
+        )
+
+
+class MemorySessionStaffRepository(
+    MemoryAssociationRepository[m.SessionStaff], ports.SessionStaffRepository
+):
+    def list_for_session(self, session_id: UUID) -> list[m.SessionStaff]:
+        return self._uow.select(
+            m.SessionStaff, lambda a: a.session_id == session_id, lambda a: (a.assigned_at, a.id)
+        )
+
+    def list_for_staff(self, staff_id: UUID) -> list[m.SessionStaff]:
+        return self._uow.select(
+            m.SessionStaff, lambda a: a.staff_id == staff_id, lambda a: (a.assigned_at, a.id)
+        )
+
+
+class MemoryFamilyRepository(MemoryRepository[m.Family], ports.FamilyRepository):
+    def find_by_email(self, email: str) -> m.Family | None:
+        wanted = email.strip().lower()
+        found = self._uow.select(m.Family, lambda f: f.primary_contact_email == wanted)
+        return found[0] if found else None
+
+    def list(self, *, active_only: bool = False) -> list[m.Family]:
+        return self._uow.select(
+            m.Family,
+            lambda f: f.is_active or not active_only,
+            lambda f: (f.display_name.casefold(), f.id),
+        )
+
+
+class MemoryStudentRepository(MemoryRepository[m.Student], ports.StudentRepository):
+    def list_for_family(self, family_id: UUID) -> list[m.Student]:
+        return self._uow.select(
+            m.Student, lambda s: s.family_id == family_id, lambda s: (s.date_of_birth, s.id)
+        )
+
+
+class MemoryEnrolmentRepository(MemoryRepository[m.Enrolment], ports.EnrolmentRepository):
+    def list_for_cohort(
+        self, cohort_id: UUID, *, statuses: Collection[EnrolmentStatus] | None = None
+    ) -> list[m.Enrolment]:
+        return self._uow.select(
+            m.Enrolment,
+            lambda e: e.cohort_id == cohort_id and (statuses is None or e.status in statuses),
+            lambda e: (e.enrolment_date, e.id),
+        )
+
+    def list_for_student(self, student_id: UUID) -> list[m.Enrolment]:
+        return self._uow.select(
+            m.Enrolment, lambda e: e.student_id == student_id, lambda e: (e.enrolment_date, e.id)
+        )
+
+    def find_live(self, student_id: UUID, cohort_id: UUID) -> m.Enrolment | None:
+        found = self._uow.select(
+            m.Enrolment,
+            lambda e: e.student_id == student_id and e.cohort_id == cohort_id and e.is_live,
+        )
+        return found[0] if found else None
+
+    def waitlist(self, cohort_id: UUID) -> list[m.Enrolment]:
+        return self._uow.select(
+            m.Enrolment,
+            lambda e: e.cohort_id == cohort_id and e.is_waitlist,
+            lambda e: (e.waitlist_position, e.enrolment_date, e.id),
+        )
+
+
+class MemoryAttendanceRepository(MemoryRepository[m.Attendance], ports.AttendanceRepository):
+    def find_for(self, session_id: UUID, student_id: UUID) -> m.Attendance | None:
+        found = self._uow.select(
+            m.Attendance, lambda a: a.session_id == session_id and a.student_id == student_id
+        )
+        return found[0] if found else None
+
+    def list_for_session(self, session_id: UUID) -> list[m.Attendance]:
+        return self._uow.select(
+            m.Attendance, lambda a: a.session_id == session_id, lambda a: (a.recorded_at, a.id)
+        )
+
+    def list_for_student(self, student_id: UUID) -> list[m.Attendance]:
+        return self._uow.select(
+            m.Attendance, lambda a: a.student_id == student_id, lambda a: (a.recorded_at, a.id)
+        )
+
+
+class MemorySkillTreeRepository(MemoryRepository[m.SkillTree], ports.SkillTreeRepository):
+    def list(self) -> list[m.SkillTree]:
+        return self._uow.select(m.SkillTree, lambda t: True, lambda t: (t.name, t.id))
+
+
+class MemorySkillNodeRepository(MemoryRepository[m.SkillNode], ports.SkillNodeRepository):
+    def list_for_tree(self, skill_tree_id: UUID) -> list[m.SkillNode]:
+        return self._uow.select(
+            m.SkillNode,
+            lambda n: n.skill_tree_id == skill_tree_id,
+            lambda n: (n.level, n.order, n.id),
+        )
+
+
+class MemorySkillProgressRepository(
+    MemoryRepository[m.SkillProgress], ports.SkillProgressRepository
+):
+    def find_for(self, student_id: UUID, skill_node_id: UUID) -> m.SkillProgress | None:
+        found = self._uow.select(
+            m.SkillProgress,
+            lambda p: p.student_id == student_id and p.skill_node_id == skill_node_id,
+        )
+        return found[0] if found else None
+
+    def list_for_student(self, student_id: UUID) -> list[m.SkillProgress]:
+        return self._uow.select(
+            m.SkillProgress, lambda p: p.student_id == student_id, lambda p: (p.created_at, p.id)
+        )
+
+
+class MemoryProjectSubmissionRepository(
+    MemoryRepository[m.ProjectSubmission], ports.ProjectSubmissionRepository
+):
+    def list_for_cohort(self, cohort_id: UUID) -> list[m.ProjectSubmission]:
+        return self._uow.select(
+            m.ProjectSubmission,
+            lambda p: p.cohort_id == cohort_id,
+            lambda p: (p.submitted_at, p.id),
+        )
+
+    def list_for_student(self, student_id: UUID) -> list[m.ProjectSubmission]:
+        return self._uow.select(
+            m.ProjectSubmission,
+            lambda p: p.student_id == student_id,
+            lambda p: (p.submitted_at, p.id),
+        )
+
+
+class MemoryInvoiceRepository(MemoryRepository[m.Invoice], ports.InvoiceRepository):
+    def find_by_number(self, invoice_number: str) -> m.Invoice | None:
+        found = self._uow.select(m.Invoice, lambda i: i.invoice_number == invoice_number)
+        return found[0] if found else None
+
+    def list_for_family(self, family_id: UUID) -> list[m.Invoice]:
+        return self._uow.select(
+            m.Invoice,
+            lambda i: i.family_id == family_id,
+            lambda i: (i.issue_date, i.invoice_number),
+        )
+
+    def list_for_enrolment(self, enrolment_id: UUID) -> list[m.Invoice]:
+        return self._uow.select(
+            m.Invoice,
+            lambda i: i.enrolment_id == enrolment_id,
+            lambda i: (i.issue_date, i.invoice_number),
+        )
+
+
+class MemoryPaymentRepository(MemoryRepository[m.Payment], ports.PaymentRepository):
+    def list_for_family(self, family_id: UUID) -> list[m.Payment]:
+        return self._uow.select(
+            m.Payment, lambda p: p.family_id == family_id, lambda p: (p.payment_date, p.id)
+        )
+
+    def list_for_invoice(self, invoice_id: UUID) -> list[m.Payment]:
+        return self._uow.select(
+            m.Payment, lambda p: p.invoice_id == invoice_id, lambda p: (p.payment_date, p.id)
+        )
+
+    def find_by_payment_intent(self, payment_intent_id: str) -> m.Payment | None:
+        found = self._uow.select(
+            m.Payment, lambda p: p.stripe_payment_intent_id == payment_intent_id
+        )
+        return found[0] if found else None
+
+
+class MemoryMessageRepository(MemoryRepository[m.Message], ports.MessageRepository):
+    def list_thread(self, thread_id: UUID) -> list[m.Message]:
+        return self._uow.select(
+            m.Message, lambda x: x.thread_id == thread_id, lambda x: (x.sent_at, x.id)
+        )
+
+
+class MemoryNotificationRepository(MemoryRepository[m.Notification], ports.NotificationRepository):
+    def list_queued(self, limit: int) -> list[m.Notification]:
+        queued = self._uow.select(
+            m.Notification,
+            lambda n: n.status is m.NotificationStatus.QUEUED,
+            lambda n: (n.created_at, n.id),
+        )
+        return queued[: max(limit, 0)]
+
+
+class MemoryAuditLog(MemoryRepository[m.AuditEntry], ports.AuditLog):
+    def list_for_entity(self, entity_id: UUID) -> list[m.AuditEntry]:
+        return self._uow.select(
+            m.AuditEntry, lambda a: a.entity_id == entity_id, lambda a: (a.occurred_at, a.id)
+        )

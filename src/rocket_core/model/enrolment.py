@@ -1,0 +1,208 @@
+"""Enrolment context: a student's place (or request for one) in a cohort."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from uuid import UUID
+
+import attrs
+
+from rocket_core import enrolment_machine as machine
+from rocket_core.enrolment_machine import EnrolmentStatus, Trigger
+from rocket_core.errors import Conflict, InvalidTransition, ValidationError
+from rocket_core.events import EnrolmentStatusChanged
+from rocket_core.model import checks as c
+from rocket_core.model.base import Entity, new_id, utc_now
+
+__all__ = ["Enrolment", "EnrolmentStatus", "Trigger"]
+
+_WAITLIST_STATES = frozenset({EnrolmentStatus.ENQUIRY, EnrolmentStatus.TRIAL})
+
+
+@attrs.define(slots=False, eq=False, kw_only=True)
+class Enrolment(Entity):
+    """A student's enrolment in a cohort, moved through its journey by the rulebook.
+
+    Change the status only through the methods below (each fires a trigger of
+    ``rocket_core.enrolment_machine``); an invalid move raises InvalidTransition and
+    changes nothing.
+    """
+
+    id: UUID = attrs.field(factory=new_id)
+    organisation_id: UUID = attrs.field(validator=c.of_type(UUID))
+    student_id: UUID = attrs.field(validator=c.of_type(UUID))
+    cohort_id: UUID = attrs.field(validator=c.of_type(UUID))
+    status: EnrolmentStatus = attrs.field(
+        default=EnrolmentStatus.ENQUIRY, validator=c.member_of(EnrolmentStatus)
+    )
+    enrolment_date: datetime = attrs.field(factory=utc_now, validator=c.aware)
+    start_date: date | None = attrs.field(default=None, validator=c.optional(c.a_date))
+    end_date: date | None = attrs.field(default=None, validator=c.optional(c.a_date))
+    tuition_override: Decimal | None = attrs.field(default=None, validator=c.optional(c.money()))
+    discount_applied: Decimal = attrs.field(default=Decimal("0.00"), validator=c.money())
+    is_trial: bool = attrs.field(default=False, validator=c.of_type(bool))
+    trial_session_id: UUID | None = attrs.field(default=None, validator=c.optional(c.of_type(UUID)))
+    withdrawal_date: date | None = attrs.field(default=None, validator=c.optional(c.a_date))
+    withdrawal_reason: str | None = attrs.field(default=None, validator=c.optional(c.long_text))
+    makeup_tokens: int = attrs.field(default=0, validator=c.whole_number(0))
+    is_waitlist: bool = attrs.field(default=False, validator=c.of_type(bool))
+    waitlist_position: int | None = attrs.field(
+        default=None, validator=c.optional(c.whole_number(1))
+    )
+    transferred_to_id: UUID | None = attrs.field(
+        default=None, validator=c.optional(c.of_type(UUID))
+    )
+    created_at: datetime = attrs.field(factory=utc_now, validator=c.aware)
+    version: int = attrs.field(default=1, validator=c.whole_number(1))
+
+    def __attrs_post_init__(self) -> None:
+        if self.start_date is not None and self.end_date is not None:
+            c.require(
+                self.start_date <= self.end_date,
+                "Enrolment.start_date",
+                "must not be after end_date",
+            )
+        c.require(
+            self.is_waitlist == (self.waitlist_position is not None),
+            "Enrolment.waitlist_position",
+            "is set exactly when the enrolment is on the waitlist",
+        )
+        c.require(
+            not self.is_waitlist or self.status in _WAITLIST_STATES,
+            "Enrolment.is_waitlist",
+            "only an enquiry or trial can wait for a seat",
+        )
+        if self.status is EnrolmentStatus.DROPPED:
+            c.require(
+                self.withdrawal_date is not None and bool(self.withdrawal_reason),
+                "Enrolment.withdrawal_reason",
+                "a dropped enrolment records its withdrawal date and reason",
+            )
+
+    # -- what the status means ------------------------------------------------------------
+
+    @property
+    def holds_seat(self) -> bool:
+        """Pending payment, enrolled or active: the enrolment counts against capacity."""
+        return self.status in machine.SEAT_HOLDING_STATES
+
+    @property
+    def is_live(self) -> bool:
+        """Not in a terminal status: it blocks a second enrolment in the same cohort."""
+        return self.status not in machine.TERMINAL_STATES
+
+    def can(self, trigger: Trigger) -> bool:
+        """Whether ``trigger`` is valid from the current status."""
+        return trigger in machine.triggers_from(self.status)
+
+    # -- transitions ----------------------------------------------------------------------
+
+    def _fire(self, trigger: Trigger) -> None:
+        before = self.status
+        try:
+            machine.fire(self, trigger)
+        except InvalidTransition as error:
+            raise InvalidTransition("Enrolment", self.id, error.state, error.trigger) from None
+        self.record(
+            EnrolmentStatusChanged(
+                organisation_id=self.organisation_id,
+                enrolment_id=self.id,
+                student_id=self.student_id,
+                cohort_id=self.cohort_id,
+                trigger=trigger.value,
+                from_status=before.value,
+                to_status=self.status.value,
+            )
+        )
+
+    def book_trial(self, session_id: UUID) -> None:
+        """enquiry -> trial: the student tries one session."""
+        c.of_type(UUID)(self, attrs.fields(Enrolment).trial_session_id, session_id)
+        self._fire(Trigger.BOOK_TRIAL)
+        self.is_trial = True
+        self.trial_session_id = session_id
+
+    def request_payment(self) -> None:
+        """enquiry -> pending_payment: a seat is offered and an invoice will follow."""
+        self._fire(Trigger.REQUEST_PAYMENT)
+        self._leave_waitlist()
+
+    def convert_trial(self) -> None:
+        """trial -> pending_payment: the family takes a seat after the trial."""
+        self._fire(Trigger.CONVERT_TRIAL)
+        self._leave_waitlist()
+
+    def payment_received(self) -> None:
+        """pending_payment -> enrolled: the invoice is paid."""
+        self._fire(Trigger.PAYMENT_RECEIVED)
+
+    def start(self, on: date) -> None:
+        """enrolled -> active: the cohort has started (or the student joins it late)."""
+        self._check_date("start_date", on)
+        self._fire(Trigger.START)
+        if self.start_date is None:
+            self.start_date = on
+
+    def complete(self, on: date) -> None:
+        """active -> completed: the cohort has ended."""
+        self._check_date("end_date", on)
+        self._fire(Trigger.COMPLETE)
+        self.end_date = on
+
+    def drop(self, *, on: date, reason: str) -> None:
+        """Any live status -> dropped, recording the withdrawal date and reason."""
+        self._check_date("withdrawal_date", on)
+        c.text(10_000)(self, attrs.fields(Enrolment).withdrawal_reason, reason)
+        self._fire(Trigger.DROP)
+        self.withdrawal_date = on
+        self.withdrawal_reason = reason
+        self._end_on(on)
+        self._leave_waitlist()
+
+    def transfer(self, *, to: Enrolment, on: date) -> None:
+        """active -> transferred into ``to`` (the same student's enrolment in another cohort).
+
+        Unused makeup tokens move with the student.
+        """
+        if to.student_id != self.student_id or to.organisation_id != self.organisation_id:
+            raise ValidationError("Enrolment.transferred_to_id", "must be the same student")
+        if to.cohort_id == self.cohort_id:
+            raise ValidationError("Enrolment.transferred_to_id", "must be another cohort")
+        self._check_date("end_date", on)
+        self._fire(Trigger.TRANSFER)
+        self.transferred_to_id = to.id
+        self._end_on(on)
+        to.makeup_tokens += self.makeup_tokens
+        self.makeup_tokens = 0
+
+    # -- waitlist -------------------------------------------------------------------------
+
+    def join_waitlist(self, position: int) -> None:
+        """Wait for a seat in a full cohort, at ``position`` (1 = next to be offered)."""
+        c.whole_number(1)(self, attrs.fields(Enrolment).waitlist_position, position)
+        if self.status not in _WAITLIST_STATES:
+            raise InvalidTransition("Enrolment", self.id, self.status.value, "join the waitlist")
+        if self.is_waitlist:
+            raise Conflict(f"Enrolment {self.id} is already on the waitlist")
+        self.is_waitlist = True
+        self.waitlist_position = position
+
+    def move_in_waitlist(self, position: int) -> None:
+        """Renumber a waiting enrolment (when someone ahead leaves the list)."""
+        c.whole_number(1)(self, attrs.fields(Enrolment).waitlist_position, position)
+        if not self.is_waitlist:
+            raise Conflict(f"Enrolment {self.id} is not on the waitlist")
+        self.waitlist_position = position
+
+    def _leave_waitlist(self) -> None:
+        self.is_waitlist = False
+        self.waitlist_position = None
+
+    def _end_on(self, on: date) -> None:
+        # Leaving before the enrolment began leaves no end date to record.
+        if self.start_date is None or on >= self.start_date:
+            self.end_date = on
+
+    def _check_date(self, field: str, value: date) -> None:
+        c.a_date(self, getattr(attrs.fields(Enrolment), field), value)

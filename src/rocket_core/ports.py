@@ -1,0 +1,540 @@
+"""Ports: what the domain needs from the outside world, as abstract base classes.
+
+Repositories are scoped to one organisation: the unit of work's. An id that belongs to
+another organisation is simply not found. Adapters (memory, SQL, Stripe, SMTP) subclass these.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Collection, Iterable
+from datetime import date, datetime
+from decimal import Decimal
+from types import TracebackType
+from typing import ClassVar, Generic, Self, TypeVar
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+import attrs
+
+from rocket_core.enrolment_machine import EnrolmentStatus
+from rocket_core.errors import NotFound
+from rocket_core.events import DomainEvent
+from rocket_core.model import (
+    Attendance,
+    AuditEntry,
+    Campus,
+    CampusStaff,
+    Cohort,
+    CohortStaff,
+    CohortStatus,
+    Enrolment,
+    Entity,
+    Family,
+    Invoice,
+    Message,
+    Notification,
+    NotificationChannel,
+    Organisation,
+    Payment,
+    Program,
+    ProjectSubmission,
+    Session,
+    SessionStaff,
+    SkillNode,
+    SkillProgress,
+    SkillTree,
+    Staff,
+    StaffRole,
+    Student,
+)
+
+E = TypeVar("E", bound=Entity)
+
+
+class Repository(ABC, Generic[E]):
+    """The collection of one aggregate's entities in the unit of work's organisation."""
+
+    entity_name: ClassVar[str]
+
+    @abstractmethod
+    def add(self, entity: E) -> None:
+        """Add a new entity; it is saved when the unit of work commits."""
+
+    @abstractmethod
+    def find(self, entity_id: UUID) -> E | None:
+        """The entity with this id, or None (also when it belongs to another organisation)."""
+
+    def get(self, entity_id: UUID) -> E:
+        """The entity with this id; NotFound if there is none in this organisation."""
+        entity = self.find(entity_id)
+        if entity is None:
+            raise NotFound(self.entity_name, entity_id)
+        return entity
+
+
+class AssociationRepository(Repository[E]):
+    """Join records (campus, cohort and session staff): they may also be removed."""
+
+    @abstractmethod
+    def remove(self, entity: E) -> None:
+        """Remove an assignment (the audit log keeps that it existed)."""
+
+
+class OrganisationRepository(Repository[Organisation]):
+    """The tenant itself: a unit of work sees only its own organisation."""
+
+    entity_name = "Organisation"
+
+    @abstractmethod
+    def current(self) -> Organisation:
+        """The unit of work's organisation; NotFound before it has been added."""
+
+
+class CampusRepository(Repository[Campus]):
+    """Campuses, by name."""
+
+    entity_name = "Campus"
+
+    @abstractmethod
+    def list(self, *, active_only: bool = False) -> list[Campus]:
+        """Campuses ordered by name."""
+
+
+class StaffRepository(Repository[Staff]):
+    """Staff accounts."""
+
+    entity_name = "Staff"
+
+    @abstractmethod
+    def find_by_email(self, email: str) -> Staff | None:
+        """The staff member with this e-mail (case-insensitive), or None."""
+
+    @abstractmethod
+    def list(self, *, role: StaffRole | None = None, active_only: bool = False) -> list[Staff]:
+        """Staff ordered by last then first name."""
+
+
+class CampusStaffRepository(AssociationRepository[CampusStaff]):
+    """Which staff work at which campus."""
+
+    entity_name = "CampusStaff"
+
+    @abstractmethod
+    def find_assignment(self, campus_id: UUID, staff_id: UUID) -> CampusStaff | None:
+        """The assignment of this staff member to this campus, or None."""
+
+    @abstractmethod
+    def list_for_campus(self, campus_id: UUID) -> list[CampusStaff]:
+        """Assignments at a campus, oldest first."""
+
+    @abstractmethod
+    def list_for_staff(self, staff_id: UUID) -> list[CampusStaff]:
+        """A staff member's campus assignments, oldest first."""
+
+
+class ProgramRepository(Repository[Program]):
+    """Programs, by name."""
+
+    entity_name = "Program"
+
+    @abstractmethod
+    def list(self, *, active_only: bool = False) -> list[Program]:
+        """Programs ordered by name."""
+
+
+class CohortRepository(Repository[Cohort]):
+    """Cohorts, filterable by campus, program and status."""
+
+    entity_name = "Cohort"
+
+    @abstractmethod
+    def list(
+        self,
+        *,
+        campus_id: UUID | None = None,
+        program_id: UUID | None = None,
+        statuses: Collection[CohortStatus] | None = None,
+    ) -> list[Cohort]:
+        """Matching cohorts ordered by start date, then name."""
+
+
+class CohortStaffRepository(AssociationRepository[CohortStaff]):
+    """Instructors and teaching assistants of cohorts."""
+
+    entity_name = "CohortStaff"
+
+    @abstractmethod
+    def list_for_cohort(self, cohort_id: UUID) -> list[CohortStaff]:
+        """A cohort's staff, oldest assignment first."""
+
+    @abstractmethod
+    def list_for_staff(self, staff_id: UUID) -> list[CohortStaff]:
+        """The cohorts a staff member is assigned to, oldest assignment first."""
+
+
+class SessionRepository(Repository[Session]):
+    """Sessions of cohorts."""
+
+    entity_name = "Session"
+
+    @abstractmethod
+    def list_for_cohort(self, cohort_id: UUID) -> list[Session]:
+        """A cohort's sessions ordered by session number."""
+
+    @abstractmethod
+    def list_between(self, first_day: date, last_day: date) -> list[Session]:
+        """Sessions scheduled from ``first_day`` to ``last_day`` inclusive, by date and time."""
+
+
+class SessionStaffRepository(AssociationRepository[SessionStaff]):
+    """Teaching assistants of sessions."""
+
+    entity_name = "SessionStaff"
+
+    @abstractmethod
+    def list_for_session(self, session_id: UUID) -> list[SessionStaff]:
+        """A session's assistants, oldest assignment first."""
+
+    @abstractmethod
+    def list_for_staff(self, staff_id: UUID) -> list[SessionStaff]:
+        """The sessions a staff member assists in, oldest assignment first."""
+
+
+class FamilyRepository(Repository[Family]):
+    """Family accounts."""
+
+    entity_name = "Family"
+
+    @abstractmethod
+    def find_by_email(self, email: str) -> Family | None:
+        """The family whose primary e-mail this is (case-insensitive), or None."""
+
+    @abstractmethod
+    def list(self, *, active_only: bool = False) -> list[Family]:
+        """Families ordered by display name."""
+
+
+class StudentRepository(Repository[Student]):
+    """Students."""
+
+    entity_name = "Student"
+
+    @abstractmethod
+    def list_for_family(self, family_id: UUID) -> list[Student]:
+        """A family's children, oldest first."""
+
+
+class EnrolmentRepository(Repository[Enrolment]):
+    """Enrolments, by cohort and by student."""
+
+    entity_name = "Enrolment"
+
+    @abstractmethod
+    def list_for_cohort(
+        self, cohort_id: UUID, *, statuses: Collection[EnrolmentStatus] | None = None
+    ) -> list[Enrolment]:
+        """A cohort's enrolments (optionally of some statuses), in arrival order."""
+
+    @abstractmethod
+    def list_for_student(self, student_id: UUID) -> list[Enrolment]:
+        """A student's enrolments in arrival order."""
+
+    @abstractmethod
+    def find_live(self, student_id: UUID, cohort_id: UUID) -> Enrolment | None:
+        """The student's enrolment in the cohort that is not terminal, or None."""
+
+    @abstractmethod
+    def waitlist(self, cohort_id: UUID) -> list[Enrolment]:
+        """The cohort's waitlisted enrolments, next to be offered first."""
+
+
+class AttendanceRepository(Repository[Attendance]):
+    """Attendance marks."""
+
+    entity_name = "Attendance"
+
+    @abstractmethod
+    def find_for(self, session_id: UUID, student_id: UUID) -> Attendance | None:
+        """The mark of this student at this session, or None."""
+
+    @abstractmethod
+    def list_for_session(self, session_id: UUID) -> list[Attendance]:
+        """Every mark of a session."""
+
+    @abstractmethod
+    def list_for_student(self, student_id: UUID) -> list[Attendance]:
+        """Every mark of a student, oldest recorded first."""
+
+
+class SkillTreeRepository(Repository[SkillTree]):
+    """Skill trees."""
+
+    entity_name = "SkillTree"
+
+    @abstractmethod
+    def list(self) -> list[SkillTree]:
+        """Skill trees ordered by name."""
+
+
+class SkillNodeRepository(Repository[SkillNode]):
+    """Skill nodes."""
+
+    entity_name = "SkillNode"
+
+    @abstractmethod
+    def list_for_tree(self, skill_tree_id: UUID) -> list[SkillNode]:
+        """A tree's nodes ordered by level, then order among siblings."""
+
+
+class SkillProgressRepository(Repository[SkillProgress]):
+    """Students' progress on skills, each with its history."""
+
+    entity_name = "SkillProgress"
+
+    @abstractmethod
+    def find_for(self, student_id: UUID, skill_node_id: UUID) -> SkillProgress | None:
+        """The student's progress on this node, or None when never touched."""
+
+    @abstractmethod
+    def list_for_student(self, student_id: UUID) -> list[SkillProgress]:
+        """All of a student's progress records."""
+
+
+class ProjectSubmissionRepository(Repository[ProjectSubmission]):
+    """Project submissions."""
+
+    entity_name = "ProjectSubmission"
+
+    @abstractmethod
+    def list_for_cohort(self, cohort_id: UUID) -> list[ProjectSubmission]:
+        """A cohort's submissions, oldest first."""
+
+    @abstractmethod
+    def list_for_student(self, student_id: UUID) -> list[ProjectSubmission]:
+        """A student's submissions, oldest first."""
+
+
+class InvoiceRepository(Repository[Invoice]):
+    """Invoices."""
+
+    entity_name = "Invoice"
+
+    @abstractmethod
+    def find_by_number(self, invoice_number: str) -> Invoice | None:
+        """The invoice with this number, or None."""
+
+    @abstractmethod
+    def list_for_family(self, family_id: UUID) -> list[Invoice]:
+        """A family's invoices by issue date, then number."""
+
+    @abstractmethod
+    def list_for_enrolment(self, enrolment_id: UUID) -> list[Invoice]:
+        """Invoices raised for an enrolment, by issue date, then number."""
+
+
+class PaymentRepository(Repository[Payment]):
+    """Payments received."""
+
+    entity_name = "Payment"
+
+    @abstractmethod
+    def list_for_family(self, family_id: UUID) -> list[Payment]:
+        """A family's payments by payment date."""
+
+    @abstractmethod
+    def list_for_invoice(self, invoice_id: UUID) -> list[Payment]:
+        """Payments allocated to an invoice, by payment date."""
+
+    @abstractmethod
+    def find_by_payment_intent(self, payment_intent_id: str) -> Payment | None:
+        """The payment recorded for a Stripe PaymentIntent, or None."""
+
+
+class MessageRepository(Repository[Message]):
+    """Messages between staff and families."""
+
+    entity_name = "Message"
+
+    @abstractmethod
+    def list_thread(self, thread_id: UUID) -> list[Message]:
+        """A thread's messages, oldest first."""
+
+
+class NotificationRepository(Repository[Notification]):
+    """The notification outbox."""
+
+    entity_name = "Notification"
+
+    @abstractmethod
+    def list_queued(self, limit: int) -> list[Notification]:
+        """Up to ``limit`` queued notifications, oldest first."""
+
+
+class AuditLog(Repository[AuditEntry]):
+    """The audit trail (append only)."""
+
+    entity_name = "AuditEntry"
+
+    @abstractmethod
+    def list_for_entity(self, entity_id: UUID) -> list[AuditEntry]:
+        """What happened to one entity, oldest first."""
+
+
+class UnitOfWork(ABC):
+    """One business transaction in one organisation: all of it is saved, or none of it.
+
+    Use it as a context manager and call ``commit()``; leaving the block without committing,
+    or with an exception, rolls back. The same object may be entered again for a new
+    transaction.
+    """
+
+    organisation_id: UUID
+    organisations: OrganisationRepository
+    campuses: CampusRepository
+    staff: StaffRepository
+    campus_staff: CampusStaffRepository
+    programs: ProgramRepository
+    cohorts: CohortRepository
+    cohort_staff: CohortStaffRepository
+    sessions: SessionRepository
+    session_staff: SessionStaffRepository
+    families: FamilyRepository
+    students: StudentRepository
+    enrolments: EnrolmentRepository
+    attendance: AttendanceRepository
+    skill_trees: SkillTreeRepository
+    skill_nodes: SkillNodeRepository
+    skill_progress: SkillProgressRepository
+    projects: ProjectSubmissionRepository
+    invoices: InvoiceRepository
+    payments: PaymentRepository
+    messages: MessageRepository
+    notifications: NotificationRepository
+    audit: AuditLog
+
+    def __enter__(self) -> Self:
+        self.begin()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.rollback()
+
+    @abstractmethod
+    def begin(self) -> None:
+        """Start a transaction (``with uow:`` does this)."""
+
+    @abstractmethod
+    def commit(self) -> None:
+        """Save every change of the transaction at once, or raise and save nothing."""
+
+    @abstractmethod
+    def rollback(self) -> None:
+        """Discard every uncommitted change (a no-op after commit)."""
+
+    @abstractmethod
+    def seen(self) -> Iterable[Entity]:
+        """The entities this transaction has loaded or added."""
+
+    def collect_events(self) -> list[DomainEvent]:
+        """Take the domain events recorded by the entities of this transaction."""
+        return [event for entity in list(self.seen()) for event in entity.pull_events()]
+
+
+#: Makes a unit of work for an organisation (what services are given).
+UnitOfWorkFactory = Callable[[UUID], UnitOfWork]
+
+
+class Clock(ABC):
+    """The current time. Services ask the clock, never the system, so tests can fix it."""
+
+    @abstractmethod
+    def now(self) -> datetime:
+        """The current instant, timezone-aware."""
+
+    def today(self, timezone: str) -> date:
+        """Today's date in a time zone (e.g. a campus's)."""
+        return self.now().astimezone(ZoneInfo(timezone)).date()
+
+
+@attrs.frozen(kw_only=True)
+class PaymentIntentResult:
+    """What the payment provider says about a payment attempt."""
+
+    id: str
+    status: str
+    amount: Decimal
+    client_secret: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class RefundResult:
+    """What the payment provider says about a refund."""
+
+    id: str
+    status: str
+    amount: Decimal
+
+
+class PaymentGateway(ABC):
+    """Takes card payments and refunds through a provider (Stripe in production)."""
+
+    @abstractmethod
+    def create_customer(self, family: Family) -> str:
+        """Register the family with the provider; returns the provider's customer id."""
+
+    @abstractmethod
+    def create_payment_intent(
+        self,
+        *,
+        amount: Decimal,
+        invoice_id: UUID,
+        customer_id: str | None,
+        payment_method_id: str | None = None,
+        off_session: bool = False,
+    ) -> PaymentIntentResult:
+        """Ask for ``amount`` AUD for an invoice (charged at once with a saved method)."""
+
+    @abstractmethod
+    def refund(self, *, payment_intent_id: str, amount: Decimal) -> RefundResult:
+        """Give back ``amount`` of a card payment."""
+
+
+@attrs.frozen(kw_only=True)
+class OutgoingMessage:
+    """A rendered notification, ready for a channel."""
+
+    channel: NotificationChannel
+    to_address: str
+    subject: str
+    text_body: str
+    html_body: str | None = None
+
+
+class Notifier(ABC):
+    """Delivers rendered notifications (e-mail now; SMS and push later)."""
+
+    @abstractmethod
+    def send(self, message: OutgoingMessage) -> None:
+        """Deliver, or raise TemporaryDeliveryFailure / PermanentDeliveryFailure."""
+
+
+class PasswordHasher(ABC):
+    """Hashes and checks staff passwords (argon2id in production)."""
+
+    @abstractmethod
+    def hash(self, password: str) -> str:
+        """A salted hash of ``password``."""
+
+    @abstractmethod
+    def verify(self, password_hash: str, password: str) -> bool:
+        """True when ``password`` matches ``password_hash``."""
+
+    @abstractmethod
+    def needs_rehash(self, password_hash: str) -> bool:
+        """True when the hash was made with weaker parameters than today's."""

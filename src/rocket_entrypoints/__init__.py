@@ -1,0 +1,1 @@
+"""Thin entrypoints over rocket_core: the `rocket` command line (HTTP comes later)."""

@@ -1,0 +1,1 @@
+"""The `rocket` command line (Typer)."""
