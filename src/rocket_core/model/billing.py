@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -65,6 +66,10 @@ class LineItem:
         return self.quantity * self.unit_price
 
 
+def _lines(value: Iterable[LineItem]) -> tuple[LineItem, ...]:
+    return tuple(value)
+
+
 _INVOICE_MOVES: dict[InvoiceStatus, frozenset[InvoiceStatus]] = {
     InvoiceStatus.DRAFT: frozenset({InvoiceStatus.SENT, InvoiceStatus.VOID}),
     InvoiceStatus.SENT: frozenset(
@@ -105,7 +110,7 @@ class Invoice(Entity):
     status: InvoiceStatus = attrs.field(
         default=InvoiceStatus.DRAFT, validator=c.member_of(InvoiceStatus)
     )
-    line_items: tuple[LineItem, ...] = attrs.field(default=(), converter=tuple)
+    line_items: tuple[LineItem, ...] = attrs.field(default=(), converter=_lines)
     notes: str | None = attrs.field(default=None, validator=c.optional(c.long_text))
     created_at: datetime = attrs.field(factory=utc_now, validator=c.aware)
     version: int = attrs.field(default=1, validator=c.whole_number(1))

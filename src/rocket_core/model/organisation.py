@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -76,6 +77,10 @@ class ClosureDate:
     reason: str = attrs.field(validator=c.text(200))
 
 
+def _closures(value: Iterable[ClosureDate]) -> tuple[ClosureDate, ...]:
+    return tuple(value)
+
+
 @attrs.define(slots=False, eq=False, kw_only=True)
 class Campus(Entity):
     """A physical location where cohorts meet, in its own time zone."""
@@ -91,7 +96,7 @@ class Campus(Entity):
     contact_email: str | None = attrs.field(default=None, validator=c.optional(c.email()))
     contact_phone: str | None = attrs.field(default=None, validator=c.optional(c.phone))
     is_active: bool = attrs.field(default=True, validator=c.of_type(bool))
-    closure_dates: tuple[ClosureDate, ...] = attrs.field(default=(), converter=tuple)
+    closure_dates: tuple[ClosureDate, ...] = attrs.field(default=(), converter=_closures)
     created_at: datetime = attrs.field(factory=utc_now, validator=c.aware)
     version: int = attrs.field(default=1, validator=c.whole_number(1))
 
@@ -122,6 +127,10 @@ class Qualification:
     expires_on: date | None = attrs.field(default=None, validator=c.optional(c.a_date))
 
 
+def _qualifications(value: Iterable[Qualification]) -> tuple[Qualification, ...]:
+    return tuple(value)
+
+
 @attrs.define(slots=False, eq=False, kw_only=True)
 class Staff(Entity):
     """A staff member: admin, manager, instructor, teaching assistant or front desk.
@@ -139,7 +148,7 @@ class Staff(Entity):
     role: StaffRole = attrs.field(validator=c.member_of(StaffRole))
     is_active: bool = attrs.field(default=True, validator=c.of_type(bool))
     hired_date: date | None = attrs.field(default=None, validator=c.optional(c.a_date))
-    qualifications: tuple[Qualification, ...] = attrs.field(default=(), converter=tuple)
+    qualifications: tuple[Qualification, ...] = attrs.field(default=(), converter=_qualifications)
     created_at: datetime = attrs.field(factory=utc_now, validator=c.aware)
     version: int = attrs.field(default=1, validator=c.whole_number(1))
 

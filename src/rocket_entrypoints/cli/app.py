@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 import rocket_core
+from rocket_entrypoints.cli.demo import demo
 
 app = typer.Typer(
     name="rocket",
@@ -27,6 +28,9 @@ def root(
     ),
 ) -> None:
     """Rocket: classroom management for children's coding schools."""
+
+
+app.command()(demo)
 
 
 def main() -> None:
