@@ -155,7 +155,6 @@ def _journeys(
         cohort.release_seat()
         leaving.drop(on=held[min(4, len(held) - 1)].scheduled_date, reason="Too many activities")
         cohort.release_seat()
-    del held
 
 
 def _term(b: Builder, plan: CohortPlan) -> None:
