@@ -27,8 +27,8 @@ run: $(VENV)/.run-installed
 test: lint typecheck contracts tests
 
 lint: $(VENV)/.dev-installed
-	$(BIN)/ruff check src tests docs
-	$(BIN)/ruff format --check src tests docs
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
 
 typecheck: $(VENV)/.dev-installed
 	$(BIN)/mypy
