@@ -82,7 +82,11 @@ def make_session(**overrides: Any) -> Session:
 
 
 def make_enrolment(**overrides: Any) -> Enrolment:
-    fields: dict[str, Any] = {"organisation_id": ORG_ID, "student_id": uuid4(), "cohort_id": uuid4()}
+    fields: dict[str, Any] = {
+        "organisation_id": ORG_ID,
+        "student_id": uuid4(),
+        "cohort_id": uuid4(),
+    }
     return Enrolment(**{**fields, **overrides})
 
 

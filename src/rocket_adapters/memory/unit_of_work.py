@@ -81,7 +81,7 @@ class MemoryUnitOfWork(UnitOfWork):
         self._require_active()
         with self.store.lock:
             dirty = self._check_versions()
-            self._check_unique()
+            self._check_unique(dirty)
             for key, entity in [*dirty, *self._new.items()]:
                 stored = copy.deepcopy(entity)
                 stored.__dict__.pop("_pending_events", None)
@@ -93,9 +93,12 @@ class MemoryUnitOfWork(UnitOfWork):
         self._active = False
 
     def rollback(self) -> None:
-        self._reset()
-        self._seen = []
-        self._active = False
+        # After a commit there is nothing to undo, and the committed entities' events stay
+        # collectable (``with uow: ... uow.commit()`` then ``uow.collect_events()``).
+        if self._active:
+            self._reset()
+            self._seen = []
+            self._active = False
 
     def seen(self) -> Iterable[m.Entity]:
         if self._active:
@@ -129,16 +132,17 @@ class MemoryUnitOfWork(UnitOfWork):
                 raise Conflict(f"{key[0].__name__} {key[1]} already exists")
         return dirty
 
-    def _check_unique(self) -> None:
-        touched = {key[0] for key in [*self._loaded, *self._new]}
+    def _check_unique(self, dirty: list[tuple[Key, m.Entity]]) -> None:
+        # Only what this transaction changes overlays the committed rows: an unchanged copy
+        # loaded earlier may be stale and must not hide someone else's committed value.
+        changes = [*dirty, *self._new.items()]
+        touched = {key[0] for key, _ in changes}
         for cls in touched:
             rules = UNIQUE_RULES.get(cls, ())
             if not rules:
                 continue
             future = dict(self.store.tables[cls])
-            future.update(
-                {k[1]: e for k, e in [*self._loaded.items(), *self._new.items()] if k[0] is cls}
-            )
+            future.update({k[1]: e for k, e in changes if k[0] is cls})
             for gone_cls, gone_id in self._removed:
                 if gone_cls is cls:
                     future.pop(gone_id, None)

@@ -30,7 +30,7 @@ ATTENDED = frozenset({AttendanceStatus.PRESENT, AttendanceStatus.LATE, Attendanc
 class Attendance(Entity):
     """The mark of one student at one session (unique per session and student)."""
 
-    id: UUID = attrs.field(factory=new_id)
+    id: UUID = attrs.field(factory=new_id, validator=c.of_type(UUID))
     organisation_id: UUID = attrs.field(validator=c.of_type(UUID))
     session_id: UUID = attrs.field(validator=c.of_type(UUID))
     student_id: UUID = attrs.field(validator=c.of_type(UUID))

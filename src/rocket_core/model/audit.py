@@ -21,7 +21,7 @@ def _json_object(instance: object, attribute: attrs.Attribute[Any], value: objec
 class AuditEntry(Entity):
     """One audited change. ``actor_staff_id`` is None for the system's own jobs."""
 
-    id: UUID = attrs.field(factory=new_id)
+    id: UUID = attrs.field(factory=new_id, validator=c.of_type(UUID))
     organisation_id: UUID = attrs.field(validator=c.of_type(UUID))
     actor_staff_id: UUID | None = attrs.field(default=None, validator=c.optional(c.of_type(UUID)))
     action: str = attrs.field(validator=c.text(100))

@@ -51,8 +51,9 @@ class Entity:
         unknown = sorted(set(changes) - names)
         if unknown:
             raise ValidationError(f"{type(self).__name__}.{unknown[0]}", "is not a field")
-        if "id" in changes or "organisation_id" in changes:
-            raise ValidationError(f"{type(self).__name__}.id", "identity cannot change")
+        for identity in ("id", "organisation_id"):
+            if identity in changes:
+                raise ValidationError(f"{type(self).__name__}.{identity}", "cannot change")
         current = {name: getattr(self, name) for name in names}
         cls(**{**current, **changes})  # raises ValidationError; builds nothing lasting
         for name, value in changes.items():

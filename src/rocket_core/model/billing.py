@@ -16,7 +16,7 @@ from rocket_core.model import checks as c
 from rocket_core.model.base import Entity, new_id, utc_now
 
 ZERO = Decimal("0.00")
-_INVOICE_NUMBER = re.compile(r"^INV-\d{4}-\d{6}$")
+_INVOICE_NUMBER = re.compile(r"INV-[0-9]{4}-[0-9]{6}")
 
 
 class InvoiceStatus(StrEnum):
@@ -47,7 +47,7 @@ def invoice_number(year: int, sequence: int) -> str:
 
 
 def _invoice_number(instance: object, attribute: attrs.Attribute[str], value: object) -> None:
-    if not isinstance(value, str) or not _INVOICE_NUMBER.match(value):
+    if not isinstance(value, str) or not _INVOICE_NUMBER.fullmatch(value):
         raise c.fail(instance, attribute, "must look like INV-2026-001234")
 
 
@@ -95,7 +95,7 @@ class Invoice(Entity):
     invoice keeps them consistent.
     """
 
-    id: UUID = attrs.field(factory=new_id)
+    id: UUID = attrs.field(factory=new_id, validator=c.of_type(UUID))
     organisation_id: UUID = attrs.field(validator=c.of_type(UUID))
     invoice_number: str = attrs.field(validator=_invoice_number)
     family_id: UUID = attrs.field(validator=c.of_type(UUID))
@@ -209,7 +209,7 @@ class Invoice(Entity):
 class Payment(Entity):
     """Money received from a family: allocated to an invoice, or held as family credit."""
 
-    id: UUID = attrs.field(factory=new_id)
+    id: UUID = attrs.field(factory=new_id, validator=c.of_type(UUID))
     organisation_id: UUID = attrs.field(validator=c.of_type(UUID))
     family_id: UUID = attrs.field(validator=c.of_type(UUID))
     invoice_id: UUID | None = attrs.field(default=None, validator=c.optional(c.of_type(UUID)))

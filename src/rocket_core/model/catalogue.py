@@ -55,7 +55,7 @@ class CohortStaffRole(StrEnum):
 class Program(Entity):
     """A reusable curriculum (e.g. "Scratch Basics Level 1") from which cohorts are made."""
 
-    id: UUID = attrs.field(factory=new_id)
+    id: UUID = attrs.field(factory=new_id, validator=c.of_type(UUID))
     organisation_id: UUID = attrs.field(validator=c.of_type(UUID))
     name: str = attrs.field(validator=c.text(200))
     description: str | None = attrs.field(default=None, validator=c.optional(c.long_text))
@@ -115,7 +115,7 @@ class Cohort(Entity):
     exceeds ``max_capacity``; the status follows it between open and full.
     """
 
-    id: UUID = attrs.field(factory=new_id)
+    id: UUID = attrs.field(factory=new_id, validator=c.of_type(UUID))
     organisation_id: UUID = attrs.field(validator=c.of_type(UUID))
     program_id: UUID = attrs.field(validator=c.of_type(UUID))
     campus_id: UUID = attrs.field(validator=c.of_type(UUID))
@@ -212,7 +212,7 @@ class Cohort(Entity):
 class CohortStaff(Entity):
     """A staff member assigned to a cohort as its lead instructor or a teaching assistant."""
 
-    id: UUID = attrs.field(factory=new_id)
+    id: UUID = attrs.field(factory=new_id, validator=c.of_type(UUID))
     organisation_id: UUID = attrs.field(validator=c.of_type(UUID))
     cohort_id: UUID = attrs.field(validator=c.of_type(UUID))
     staff_id: UUID = attrs.field(validator=c.of_type(UUID))
@@ -234,7 +234,7 @@ _SESSION_MOVES: dict[SessionStatus, frozenset[SessionStatus]] = {
 class Session(Entity):
     """One meeting of a cohort. Date and times are the campus's local wall-clock time."""
 
-    id: UUID = attrs.field(factory=new_id)
+    id: UUID = attrs.field(factory=new_id, validator=c.of_type(UUID))
     organisation_id: UUID = attrs.field(validator=c.of_type(UUID))
     cohort_id: UUID = attrs.field(validator=c.of_type(UUID))
     session_number: int = attrs.field(validator=c.whole_number(1))
@@ -342,7 +342,7 @@ class Session(Entity):
 class SessionStaff(Entity):
     """A teaching assistant assigned to one session (the lead is Session.lead_instructor_id)."""
 
-    id: UUID = attrs.field(factory=new_id)
+    id: UUID = attrs.field(factory=new_id, validator=c.of_type(UUID))
     organisation_id: UUID = attrs.field(validator=c.of_type(UUID))
     session_id: UUID = attrs.field(validator=c.of_type(UUID))
     staff_id: UUID = attrs.field(validator=c.of_type(UUID))

@@ -25,10 +25,10 @@ AU_STATES = frozenset({"ACT", "NSW", "NT", "QLD", "SA", "TAS", "VIC", "WA"})
 CENT = Decimal("0.01")
 MONEY_LIMIT = Decimal("100000000")  # NUMERIC(10,2): at most 99,999,999.99
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
-_POSTCODE = re.compile(r"^\d{4}$")
-_HEX_COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}$")
-_PHONE = re.compile(r"^\+?[0-9][0-9 ()\-]{5,19}$")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")
+_POSTCODE = re.compile(r"[0-9]{4}")
+_HEX_COLOUR = re.compile(r"#[0-9A-Fa-f]{6}")
+_PHONE = re.compile(r"\+?\(?[0-9][0-9 ()\-]{5,}")
 _ABN_WEIGHTS = (10, 1, 3, 5, 7, 9, 11, 13, 15, 17, 19)
 
 
@@ -78,7 +78,7 @@ def email(max_length: int = 255) -> Validator:
 
     def check(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
         length(instance, attribute, value)
-        if not _EMAIL.match(value):
+        if not _EMAIL.fullmatch(value):
             raise fail(instance, attribute, f"{value!r} is not an e-mail address")
 
     return check
@@ -87,7 +87,7 @@ def email(max_length: int = 255) -> Validator:
 def phone(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     """A phone number: digits, spaces, brackets, dashes and a leading +; at most 20 characters."""
     text(20)(instance, attribute, value)
-    if not _PHONE.match(value):
+    if not _PHONE.fullmatch(value):
         raise fail(instance, attribute, f"{value!r} is not a phone number")
 
 
@@ -99,20 +99,20 @@ def au_state(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None
 
 def postcode(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     """An Australian postcode: exactly four digits."""
-    if not isinstance(value, str) or not _POSTCODE.match(value):
+    if not isinstance(value, str) or not _POSTCODE.fullmatch(value):
         raise fail(instance, attribute, "must be exactly 4 digits")
 
 
 def hex_colour(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     """A colour as #RRGGBB."""
-    if not isinstance(value, str) or not _HEX_COLOUR.match(value):
+    if not isinstance(value, str) or not _HEX_COLOUR.fullmatch(value):
         raise fail(instance, attribute, "must be a hex colour like #1A2B3C")
 
 
 def is_valid_abn(value: str) -> bool:
     """True when ``value`` is 11 digits (spaces ignored) with a valid ABN checksum."""
     digits = value.replace(" ", "")
-    if len(digits) != 11 or not digits.isdigit():
+    if len(digits) != 11 or not (digits.isascii() and digits.isdigit()):
         return False
     numbers = [int(d) for d in digits]
     numbers[0] -= 1
@@ -121,7 +121,8 @@ def is_valid_abn(value: str) -> bool:
 
 def abn(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     """An Australian Business Number: 11 digits whose checksum holds."""
-    if not isinstance(value, str) or not is_valid_abn(value):
+    text(20, required=False)(instance, attribute, value)
+    if not is_valid_abn(value):
         raise fail(instance, attribute, "must be an ABN: 11 digits with a valid checksum")
 
 
@@ -153,10 +154,10 @@ def money(*, signed: bool = False) -> Validator:
     def check(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
         if not isinstance(value, Decimal) or not value.is_finite():
             raise fail(instance, attribute, "must be a finite Decimal amount")
-        if value != value.quantize(CENT):
-            raise fail(instance, attribute, "must be a whole number of cents")
         if abs(value) >= MONEY_LIMIT:
             raise fail(instance, attribute, "must be less than 100,000,000.00")
+        if value != value.quantize(CENT):
+            raise fail(instance, attribute, "must be a whole number of cents")
         if not signed and value < 0:
             raise fail(instance, attribute, "cannot be negative")
 

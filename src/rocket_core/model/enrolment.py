@@ -29,7 +29,7 @@ class Enrolment(Entity):
     changes nothing.
     """
 
-    id: UUID = attrs.field(factory=new_id)
+    id: UUID = attrs.field(factory=new_id, validator=c.of_type(UUID))
     organisation_id: UUID = attrs.field(validator=c.of_type(UUID))
     student_id: UUID = attrs.field(validator=c.of_type(UUID))
     cohort_id: UUID = attrs.field(validator=c.of_type(UUID))
@@ -75,7 +75,7 @@ class Enrolment(Entity):
         )
         if self.status is EnrolmentStatus.DROPPED:
             c.require(
-                self.withdrawal_date is not None and bool(self.withdrawal_reason),
+                self.withdrawal_date is not None and bool((self.withdrawal_reason or "").strip()),
                 "Enrolment.withdrawal_reason",
                 "a dropped enrolment records its withdrawal date and reason",
             )
@@ -98,12 +98,15 @@ class Enrolment(Entity):
 
     # -- transitions ----------------------------------------------------------------------
 
+    def _allow(self, trigger: Trigger) -> None:
+        """Refuse a trigger the current status does not accept, before anything else."""
+        if not self.can(trigger):
+            raise InvalidTransition("Enrolment", self.id, self.status.value, trigger.value)
+
     def _fire(self, trigger: Trigger) -> None:
         before = self.status
-        try:
-            machine.fire(self, trigger)
-        except InvalidTransition as error:
-            raise InvalidTransition("Enrolment", self.id, error.state, error.trigger) from None
+        self._allow(trigger)
+        machine.fire(self, trigger)
         self.record(
             EnrolmentStatusChanged(
                 organisation_id=self.organisation_id,
@@ -118,6 +121,7 @@ class Enrolment(Entity):
 
     def book_trial(self, session_id: UUID) -> None:
         """enquiry -> trial: the student tries one session."""
+        self._allow(Trigger.BOOK_TRIAL)
         c.of_type(UUID)(self, attrs.fields(Enrolment).trial_session_id, session_id)
         self._fire(Trigger.BOOK_TRIAL)
         self.is_trial = True
@@ -139,19 +143,33 @@ class Enrolment(Entity):
 
     def start(self, on: date) -> None:
         """enrolled -> active: the cohort has started (or the student joins it late)."""
+        self._allow(Trigger.START)
         self._check_date("start_date", on)
+        if self.start_date is None:
+            c.require(
+                self.end_date is None or on <= self.end_date,
+                "Enrolment.start_date",
+                "cannot be after end_date",
+            )
         self._fire(Trigger.START)
         if self.start_date is None:
             self.start_date = on
 
     def complete(self, on: date) -> None:
         """active -> completed: the cohort has ended."""
+        self._allow(Trigger.COMPLETE)
         self._check_date("end_date", on)
+        c.require(
+            self.start_date is None or on >= self.start_date,
+            "Enrolment.end_date",
+            "cannot be before start_date",
+        )
         self._fire(Trigger.COMPLETE)
         self.end_date = on
 
     def drop(self, *, on: date, reason: str) -> None:
         """Any live status -> dropped, recording the withdrawal date and reason."""
+        self._allow(Trigger.DROP)
         self._check_date("withdrawal_date", on)
         c.text(10_000)(self, attrs.fields(Enrolment).withdrawal_reason, reason)
         self._fire(Trigger.DROP)
@@ -165,6 +183,7 @@ class Enrolment(Entity):
 
         Unused makeup tokens move with the student.
         """
+        self._allow(Trigger.TRANSFER)
         if to.student_id != self.student_id or to.organisation_id != self.organisation_id:
             raise ValidationError("Enrolment.transferred_to_id", "must be the same student")
         if to.cohort_id == self.cohort_id:

@@ -30,7 +30,7 @@ class Family(Entity):
     The primary e-mail is unique within the organisation.
     """
 
-    id: UUID = attrs.field(factory=new_id)
+    id: UUID = attrs.field(factory=new_id, validator=c.of_type(UUID))
     organisation_id: UUID = attrs.field(validator=c.of_type(UUID))
     family_name: str | None = attrs.field(default=None, validator=c.optional(c.text(200)))
     primary_contact_name: str = attrs.field(validator=c.text(200))
@@ -71,7 +71,7 @@ class Family(Entity):
 class Student(Entity):
     """A child who learns with the school; always belongs to one family."""
 
-    id: UUID = attrs.field(factory=new_id)
+    id: UUID = attrs.field(factory=new_id, validator=c.of_type(UUID))
     organisation_id: UUID = attrs.field(validator=c.of_type(UUID))
     family_id: UUID = attrs.field(validator=c.of_type(UUID))
     first_name: str = attrs.field(validator=c.text(100))

@@ -25,7 +25,7 @@ class SkillStatus(StrEnum):
 class SkillTree(Entity):
     """A hierarchy of skills for a program (e.g. "Python Fundamentals")."""
 
-    id: UUID = attrs.field(factory=new_id)
+    id: UUID = attrs.field(factory=new_id, validator=c.of_type(UUID))
     organisation_id: UUID = attrs.field(validator=c.of_type(UUID))
     name: str = attrs.field(validator=c.text(200))
     description: str | None = attrs.field(default=None, validator=c.optional(c.long_text))
@@ -38,7 +38,7 @@ class SkillNode(Entity):
     """One skill in a tree. ``level`` is its depth (0 for a root), ``order`` its place among
     its siblings."""
 
-    id: UUID = attrs.field(factory=new_id)
+    id: UUID = attrs.field(factory=new_id, validator=c.of_type(UUID))
     organisation_id: UUID = attrs.field(validator=c.of_type(UUID))
     skill_tree_id: UUID = attrs.field(validator=c.of_type(UUID))
     parent_node_id: UUID | None = attrs.field(default=None, validator=c.optional(c.of_type(UUID)))
@@ -75,7 +75,7 @@ class SkillNode(Entity):
 class SkillProgressChange(Entity):
     """One change of a student's status on a skill: who, when, from and to."""
 
-    id: UUID = attrs.field(factory=new_id)
+    id: UUID = attrs.field(factory=new_id, validator=c.of_type(UUID))
     organisation_id: UUID = attrs.field(validator=c.of_type(UUID))
     skill_progress_id: UUID = attrs.field(validator=c.of_type(UUID))
     from_status: SkillStatus = attrs.field(validator=c.member_of(SkillStatus))
@@ -94,7 +94,7 @@ class SkillProgress(Entity):
     always ends at the current status and a regression stays visible.
     """
 
-    id: UUID = attrs.field(factory=new_id)
+    id: UUID = attrs.field(factory=new_id, validator=c.of_type(UUID))
     organisation_id: UUID = attrs.field(validator=c.of_type(UUID))
     student_id: UUID = attrs.field(validator=c.of_type(UUID))
     skill_node_id: UUID = attrs.field(validator=c.of_type(UUID))
@@ -161,7 +161,7 @@ def _rubric_scores(
 class ProjectSubmission(Entity):
     """A student's project for a cohort, and its grade once marked."""
 
-    id: UUID = attrs.field(factory=new_id)
+    id: UUID = attrs.field(factory=new_id, validator=c.of_type(UUID))
     organisation_id: UUID = attrs.field(validator=c.of_type(UUID))
     student_id: UUID = attrs.field(validator=c.of_type(UUID))
     cohort_id: UUID = attrs.field(validator=c.of_type(UUID))

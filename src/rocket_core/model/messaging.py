@@ -48,7 +48,7 @@ class Message(Entity):
     The id that matches the sender or recipient type is set, and only that one.
     """
 
-    id: UUID = attrs.field(factory=new_id)
+    id: UUID = attrs.field(factory=new_id, validator=c.of_type(UUID))
     organisation_id: UUID = attrs.field(validator=c.of_type(UUID))
     sender_type: ParticipantType = attrs.field(validator=c.member_of(ParticipantType))
     sender_staff_id: UUID | None = attrs.field(default=None, validator=c.optional(c.of_type(UUID)))
@@ -93,7 +93,7 @@ class Message(Entity):
 class Notification(Entity):
     """A system notification to one family or one staff member, queued in the outbox."""
 
-    id: UUID = attrs.field(factory=new_id)
+    id: UUID = attrs.field(factory=new_id, validator=c.of_type(UUID))
     organisation_id: UUID = attrs.field(validator=c.of_type(UUID))
     recipient_family_id: UUID | None = attrs.field(
         default=None, validator=c.optional(c.of_type(UUID))

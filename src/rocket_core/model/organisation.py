@@ -56,7 +56,7 @@ class OrganisationSettings:
 class Organisation(Entity):
     """The tenant: one business (e.g. Rocket Academy) with its campuses, staff and programs."""
 
-    id: UUID = attrs.field(factory=new_id)
+    id: UUID = attrs.field(factory=new_id, validator=c.of_type(UUID))
     name: str = attrs.field(validator=c.text(200))
     logo_url: str | None = attrs.field(default=None, validator=c.optional(c.http_url(500)))
     primary_color: str | None = attrs.field(default=None, validator=c.optional(c.hex_colour))
@@ -85,7 +85,7 @@ def _closures(value: Iterable[ClosureDate]) -> tuple[ClosureDate, ...]:
 class Campus(Entity):
     """A physical location where cohorts meet, in its own time zone."""
 
-    id: UUID = attrs.field(factory=new_id)
+    id: UUID = attrs.field(factory=new_id, validator=c.of_type(UUID))
     organisation_id: UUID = attrs.field(validator=c.of_type(UUID))
     name: str = attrs.field(validator=c.text(200))
     address: str | None = attrs.field(default=None, validator=c.optional(c.long_text))
@@ -138,7 +138,7 @@ class Staff(Entity):
     The e-mail is a login identity, unique across Rocket.
     """
 
-    id: UUID = attrs.field(factory=new_id)
+    id: UUID = attrs.field(factory=new_id, validator=c.of_type(UUID))
     organisation_id: UUID = attrs.field(validator=c.of_type(UUID))
     email: str = attrs.field(validator=c.email(), converter=c.lower_email)
     password_hash: str = attrs.field(validator=c.text(255))
@@ -173,7 +173,7 @@ class Staff(Entity):
 class CampusStaff(Entity):
     """A staff member's assignment to a campus (the CampusStaff join table)."""
 
-    id: UUID = attrs.field(factory=new_id)
+    id: UUID = attrs.field(factory=new_id, validator=c.of_type(UUID))
     organisation_id: UUID = attrs.field(validator=c.of_type(UUID))
     campus_id: UUID = attrs.field(validator=c.of_type(UUID))
     staff_id: UUID = attrs.field(validator=c.of_type(UUID))

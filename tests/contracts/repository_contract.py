@@ -1,0 +1,1841 @@
+"""The repository and unit-of-work contract that every persistence adapter must pass.
+
+A backend's test module subclasses the contract classes below and provides one fixture,
+``make_uow``: a callable ``organisation_id -> UnitOfWork`` over ONE backend that is fresh for
+the test, so that two units of work made by it see the same committed data::
+
+    @pytest.fixture
+    def make_uow() -> UnitOfWorkFactory:
+        return MemoryStore().unit_of_work
+
+    class TestMemoryRepositories(RepositoryContract):
+        pass
+
+The contract is written against ``rocket_core.ports`` only. Entities are always added with
+their parents (parents first), so a backend with foreign keys can run it unchanged.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
+from typing import Any
+from uuid import UUID, uuid4
+
+import attrs
+import pytest
+from tests.contracts import factories as f
+from tests.contracts.factories import PERTH, School, at
+
+from rocket_core import model as m
+from rocket_core.enrolment_machine import EnrolmentStatus
+from rocket_core.errors import Conflict, Forbidden, NotFound, RocketError
+from rocket_core.events import EnrolmentStatusChanged, SessionCancelled
+from rocket_core.ports import Repository, UnitOfWork
+
+MakeUow = Callable[[UUID], UnitOfWork]
+
+#: The UnitOfWork attribute holding each entity type's repository.
+REPOSITORY_OF: dict[type[m.Entity], str] = {
+    m.Organisation: "organisations",
+    m.Campus: "campuses",
+    m.Staff: "staff",
+    m.CampusStaff: "campus_staff",
+    m.Program: "programs",
+    m.Cohort: "cohorts",
+    m.CohortStaff: "cohort_staff",
+    m.Session: "sessions",
+    m.SessionStaff: "session_staff",
+    m.Family: "families",
+    m.Student: "students",
+    m.Enrolment: "enrolments",
+    m.Attendance: "attendance",
+    m.SkillTree: "skill_trees",
+    m.SkillNode: "skill_nodes",
+    m.SkillProgress: "skill_progress",
+    m.ProjectSubmission: "projects",
+    m.Invoice: "invoices",
+    m.Payment: "payments",
+    m.Message: "messages",
+    m.Notification: "notifications",
+    m.AuditEntry: "audit",
+}
+
+
+class Boom(Exception):
+    """An unexpected failure inside a transaction."""
+
+
+# -- helpers ----------------------------------------------------------------------------------
+
+
+def repository(uow: UnitOfWork, entity: m.Entity) -> Repository[Any]:
+    """The unit of work's repository for this entity's type."""
+    return getattr(uow, REPOSITORY_OF[type(entity)])  # type: ignore[no-any-return]
+
+
+def organisation_of(entity: m.Entity) -> UUID:
+    if isinstance(entity, m.Organisation):
+        return entity.id
+    return entity.organisation_id  # type: ignore[attr-defined, no-any-return]
+
+
+def save(make_uow: MakeUow, *entities: m.Entity) -> None:
+    """Add entities of one organisation (parents first) in one transaction and commit."""
+    with make_uow(organisation_of(entities[0])) as uow:
+        for entity in entities:
+            repository(uow, entity).add(entity)
+        uow.commit()
+
+
+def fields_of(entity: m.Entity) -> dict[str, Any]:
+    """Every field, recursing into value objects and child entities (attrs.asdict keeps
+    tuples as tuples and lists as lists)."""
+    return attrs.asdict(entity, recurse=True)  # type: ignore[arg-type]
+
+
+def typed(value: Any) -> Any:
+    """``value`` with the type of every leaf beside it, so that equality also compares types:
+    Decimal is not float, an enum member is not its string, a tuple is not a list, and a
+    naive datetime never equals an aware one (aware ones compare as instants)."""
+    if isinstance(value, dict):
+        return {key: typed(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return (type(value).__name__, [typed(item) for item in value])
+    if isinstance(value, datetime):
+        return ("aware" if value.utcoffset() is not None else "NAIVE", value)
+    return (type(value).__name__, value)
+
+
+def assert_same_fields(actual: m.Entity, expected: dict[str, Any]) -> None:
+    assert typed(fields_of(actual)) == typed(expected)
+
+
+def ids(result: object) -> list[UUID]:
+    """The ids a lookup returned, in order (None -> [], an entity -> [its id])."""
+    if result is None:
+        return []
+    if isinstance(result, list):
+        return [entity.id for entity in result]
+    return [result.id]  # type: ignore[attr-defined]
+
+
+# -- what each repository offers --------------------------------------------------------------
+
+
+@attrs.frozen
+class Lookup:
+    """A lookup method called so that its answer should include ``entity``."""
+
+    name: str
+    call: Callable[[Any, Any], object]
+
+
+@attrs.frozen
+class RepositorySpec:
+    attribute: str
+    entity_name: str
+    cls: type[m.Entity]
+    pick: Callable[[School], Any]
+    lookups: tuple[Lookup, ...]
+
+
+SPECS: tuple[RepositorySpec, ...] = (
+    RepositorySpec(
+        "organisations",
+        "Organisation",
+        m.Organisation,
+        lambda s: s.organisation,
+        (Lookup("current()", lambda r, e: r.current()),),
+    ),
+    RepositorySpec(
+        "campuses",
+        "Campus",
+        m.Campus,
+        lambda s: s.campus,
+        (
+            Lookup("list()", lambda r, e: r.list()),
+            Lookup("list(active_only)", lambda r, e: r.list(active_only=True)),
+        ),
+    ),
+    RepositorySpec(
+        "staff",
+        "Staff",
+        m.Staff,
+        lambda s: s.staff,
+        (
+            Lookup("find_by_email", lambda r, e: r.find_by_email(e.email.upper())),
+            Lookup("list()", lambda r, e: r.list()),
+            Lookup("list(role)", lambda r, e: r.list(role=e.role)),
+            Lookup("list(active_only)", lambda r, e: r.list(active_only=True)),
+        ),
+    ),
+    RepositorySpec(
+        "campus_staff",
+        "CampusStaff",
+        m.CampusStaff,
+        lambda s: s.campus_staff,
+        (
+            Lookup("find_assignment", lambda r, e: r.find_assignment(e.campus_id, e.staff_id)),
+            Lookup("list_for_campus", lambda r, e: r.list_for_campus(e.campus_id)),
+            Lookup("list_for_staff", lambda r, e: r.list_for_staff(e.staff_id)),
+        ),
+    ),
+    RepositorySpec(
+        "programs",
+        "Program",
+        m.Program,
+        lambda s: s.program,
+        (
+            Lookup("list()", lambda r, e: r.list()),
+            Lookup("list(active_only)", lambda r, e: r.list(active_only=True)),
+        ),
+    ),
+    RepositorySpec(
+        "cohorts",
+        "Cohort",
+        m.Cohort,
+        lambda s: s.cohort,
+        (
+            Lookup("list()", lambda r, e: r.list()),
+            Lookup("list(campus_id)", lambda r, e: r.list(campus_id=e.campus_id)),
+            Lookup("list(program_id)", lambda r, e: r.list(program_id=e.program_id)),
+            Lookup("list(statuses)", lambda r, e: r.list(statuses=[e.status])),
+            Lookup(
+                "list(all filters)",
+                lambda r, e: r.list(
+                    campus_id=e.campus_id, program_id=e.program_id, statuses={e.status}
+                ),
+            ),
+        ),
+    ),
+    RepositorySpec(
+        "cohort_staff",
+        "CohortStaff",
+        m.CohortStaff,
+        lambda s: s.cohort_staff,
+        (
+            Lookup("list_for_cohort", lambda r, e: r.list_for_cohort(e.cohort_id)),
+            Lookup("list_for_staff", lambda r, e: r.list_for_staff(e.staff_id)),
+        ),
+    ),
+    RepositorySpec(
+        "sessions",
+        "Session",
+        m.Session,
+        lambda s: s.session,
+        (
+            Lookup("list_for_cohort", lambda r, e: r.list_for_cohort(e.cohort_id)),
+            Lookup(
+                "list_between",
+                lambda r, e: r.list_between(e.scheduled_date, e.scheduled_date),
+            ),
+        ),
+    ),
+    RepositorySpec(
+        "session_staff",
+        "SessionStaff",
+        m.SessionStaff,
+        lambda s: s.session_staff,
+        (
+            Lookup("list_for_session", lambda r, e: r.list_for_session(e.session_id)),
+            Lookup("list_for_staff", lambda r, e: r.list_for_staff(e.staff_id)),
+        ),
+    ),
+    RepositorySpec(
+        "families",
+        "Family",
+        m.Family,
+        lambda s: s.family,
+        (
+            Lookup("find_by_email", lambda r, e: r.find_by_email(e.primary_contact_email.upper())),
+            Lookup("list()", lambda r, e: r.list()),
+            Lookup("list(active_only)", lambda r, e: r.list(active_only=True)),
+        ),
+    ),
+    RepositorySpec(
+        "students",
+        "Student",
+        m.Student,
+        lambda s: s.student,
+        (Lookup("list_for_family", lambda r, e: r.list_for_family(e.family_id)),),
+    ),
+    RepositorySpec(
+        "enrolments",
+        "Enrolment",
+        m.Enrolment,
+        lambda s: s.waitlisted,
+        (
+            Lookup("list_for_cohort", lambda r, e: r.list_for_cohort(e.cohort_id)),
+            Lookup(
+                "list_for_cohort(statuses)",
+                lambda r, e: r.list_for_cohort(e.cohort_id, statuses=[e.status]),
+            ),
+            Lookup("list_for_student", lambda r, e: r.list_for_student(e.student_id)),
+            Lookup("find_live", lambda r, e: r.find_live(e.student_id, e.cohort_id)),
+            Lookup("waitlist", lambda r, e: r.waitlist(e.cohort_id)),
+        ),
+    ),
+    RepositorySpec(
+        "attendance",
+        "Attendance",
+        m.Attendance,
+        lambda s: s.attendance,
+        (
+            Lookup("find_for", lambda r, e: r.find_for(e.session_id, e.student_id)),
+            Lookup("list_for_session", lambda r, e: r.list_for_session(e.session_id)),
+            Lookup("list_for_student", lambda r, e: r.list_for_student(e.student_id)),
+        ),
+    ),
+    RepositorySpec(
+        "skill_trees",
+        "SkillTree",
+        m.SkillTree,
+        lambda s: s.skill_tree,
+        (Lookup("list()", lambda r, e: r.list()),),
+    ),
+    RepositorySpec(
+        "skill_nodes",
+        "SkillNode",
+        m.SkillNode,
+        lambda s: s.child_node,
+        (Lookup("list_for_tree", lambda r, e: r.list_for_tree(e.skill_tree_id)),),
+    ),
+    RepositorySpec(
+        "skill_progress",
+        "SkillProgress",
+        m.SkillProgress,
+        lambda s: s.skill_progress,
+        (
+            Lookup("find_for", lambda r, e: r.find_for(e.student_id, e.skill_node_id)),
+            Lookup("list_for_student", lambda r, e: r.list_for_student(e.student_id)),
+        ),
+    ),
+    RepositorySpec(
+        "projects",
+        "ProjectSubmission",
+        m.ProjectSubmission,
+        lambda s: s.project,
+        (
+            Lookup("list_for_cohort", lambda r, e: r.list_for_cohort(e.cohort_id)),
+            Lookup("list_for_student", lambda r, e: r.list_for_student(e.student_id)),
+        ),
+    ),
+    RepositorySpec(
+        "invoices",
+        "Invoice",
+        m.Invoice,
+        lambda s: s.invoice,
+        (
+            Lookup("find_by_number", lambda r, e: r.find_by_number(e.invoice_number)),
+            Lookup("list_for_family", lambda r, e: r.list_for_family(e.family_id)),
+            Lookup("list_for_enrolment", lambda r, e: r.list_for_enrolment(e.enrolment_id)),
+        ),
+    ),
+    RepositorySpec(
+        "payments",
+        "Payment",
+        m.Payment,
+        lambda s: s.payment,
+        (
+            Lookup("list_for_family", lambda r, e: r.list_for_family(e.family_id)),
+            Lookup("list_for_invoice", lambda r, e: r.list_for_invoice(e.invoice_id)),
+            Lookup(
+                "find_by_payment_intent",
+                lambda r, e: r.find_by_payment_intent(e.stripe_payment_intent_id),
+            ),
+        ),
+    ),
+    RepositorySpec(
+        "messages",
+        "Message",
+        m.Message,
+        lambda s: s.message,
+        (Lookup("list_thread", lambda r, e: r.list_thread(e.thread_id)),),
+    ),
+    RepositorySpec(
+        "notifications",
+        "Notification",
+        m.Notification,
+        lambda s: s.notification,
+        (Lookup("list_queued", lambda r, e: r.list_queued(100)),),
+    ),
+    RepositorySpec(
+        "audit",
+        "AuditEntry",
+        m.AuditEntry,
+        lambda s: s.audit_entry,
+        (Lookup("list_for_entity", lambda r, e: r.list_for_entity(e.entity_id)),),
+    ),
+)
+
+SPEC_PARAMS = [pytest.param(spec, id=spec.attribute) for spec in SPECS]
+LOOKUP_PARAMS = [
+    pytest.param(spec, lookup, id=f"{spec.attribute}.{lookup.name}")
+    for spec in SPECS
+    for lookup in spec.lookups
+]
+ASSOCIATION_PARAMS = [
+    pytest.param(spec, id=spec.attribute)
+    for spec in SPECS
+    if spec.attribute in ("campus_staff", "cohort_staff", "session_staff")
+]
+
+
+@attrs.frozen
+class Mutation:
+    """A change to one entity of a saved school, as a service would make it."""
+
+    attribute: str
+    pick: Callable[[School], Any]
+    change: Callable[[Any, School], object]
+
+
+MUTATIONS: dict[str, Mutation] = {
+    "organisation settings and name": Mutation(
+        "organisations",
+        lambda s: s.organisation,
+        lambda e, s: e.update(
+            name="Rocket Academy Renamed",
+            settings=attrs.evolve(e.settings, gst_rate=Decimal("0.12"), invoice_due_days=30),
+        ),
+    ),
+    "campus closure dates": Mutation(
+        "campuses",
+        lambda s: s.campus,
+        lambda e, s: e.update(
+            closure_dates=(
+                *e.closure_dates,
+                m.ClosureDate(day=date(2026, 6, 8), reason="King's Birthday"),
+            ),
+            is_active=False,
+        ),
+    ),
+    "staff qualifications, role and e-mail": Mutation(
+        "staff",
+        lambda s: s.staff,
+        lambda e, s: e.update(
+            qualifications=(*e.qualifications[1:], m.Qualification(name="Python Institute")),
+            role=m.StaffRole.CAMPUS_MANAGER,
+            email=f"Renamed.{e.email}",
+        ),
+    ),
+    "campus assignment date": Mutation(
+        "campus_staff",
+        lambda s: s.campus_staff,
+        lambda e, s: e.update(assigned_at=at(2026, 3, 1, 8, 0, 0, 8)),
+    ),
+    "program price": Mutation(
+        "programs",
+        lambda s: s.program,
+        lambda e, s: e.update(default_price=Decimal("499.99"), skill_level=None),
+    ),
+    "cohort seat taken": Mutation("cohorts", lambda s: s.cohort, lambda e, s: e.take_seat()),
+    "cohort staff role": Mutation(
+        "cohort_staff",
+        lambda s: s.cohort_staff,
+        lambda e, s: e.update(role=m.CohortStaffRole.TEACHING_ASSISTANT),
+    ),
+    "session cancelled": Mutation(
+        "sessions", lambda s: s.session, lambda e, s: e.cancel("Campus flooded")
+    ),
+    "session assignment date": Mutation(
+        "session_staff",
+        lambda s: s.session_staff,
+        lambda e, s: e.update(assigned_at=at(2026, 2, 1, 7, 30, tz=PERTH)),
+    ),
+    "family balance": Mutation(
+        "families",
+        lambda s: s.family,
+        lambda e, s: e.update(account_balance=Decimal("250.05"), family_name=None),
+    ),
+    "student names": Mutation(
+        "students",
+        lambda s: s.student,
+        lambda e, s: e.update(preferred_name=None, student_login_email=None),
+    ),
+    "enrolment completed": Mutation(
+        "enrolments", lambda s: s.enrolment, lambda e, s: e.complete(on=date(2026, 4, 11))
+    ),
+    "enrolment moved in waitlist": Mutation(
+        "enrolments", lambda s: s.waitlisted, lambda e, s: e.move_in_waitlist(3)
+    ),
+    "attendance re-marked": Mutation(
+        "attendance",
+        lambda s: s.attendance,
+        lambda e, s: e.mark(
+            m.AttendanceStatus.LATE, by=s.staff.id, at=at(2026, 2, 7, 13, 0), notes="Bus"
+        ),
+    ),
+    "skill tree description": Mutation(
+        "skill_trees", lambda s: s.skill_tree, lambda e, s: e.update(description=None)
+    ),
+    "skill node order": Mutation(
+        "skill_nodes", lambda s: s.child_node, lambda e, s: e.update(order=7, name="While loops")
+    ),
+    "skill progress regression with history": Mutation(
+        "skill_progress",
+        lambda s: s.skill_progress,
+        lambda e, s: e.set_status(
+            m.SkillStatus.IN_PROGRESS, by=s.staff.id, at=at(2026, 3, 1, 10, 0, 0, 1)
+        ),
+    ),
+    "project regraded": Mutation(
+        "projects",
+        lambda s: s.project,
+        lambda e, s: e.update(
+            score=Decimal("91.25"), rubric_scores={"logic": Decimal("10.00")}, feedback="Wow"
+        ),
+    ),
+    "invoice payment applied": Mutation(
+        "invoices", lambda s: s.invoice, lambda e, s: e.apply_payment(Decimal("34.56"))
+    ),
+    "payment notes": Mutation(
+        "payments",
+        lambda s: s.payment,
+        lambda e, s: e.update(notes="Receipt e-mailed", amount=Decimal("100.01")),
+    ),
+    "message read": Mutation(
+        "messages", lambda s: s.message, lambda e, s: e.mark_read(at(2026, 2, 7, 18, 30))
+    ),
+    "notification sent": Mutation(
+        "notifications",
+        lambda s: s.notification,
+        lambda e, s: e.update(status=m.NotificationStatus.SENT, sent_at=at(2026, 2, 6, 17, 1)),
+    ),
+}
+MUTATION_PARAMS = [pytest.param(mutation, id=name) for name, mutation in MUTATIONS.items()]
+
+
+@attrs.frozen
+class Duplicate:
+    """A new entity breaking a uniqueness rule against the saved school ``existing``;
+    it belongs to ``target`` (the same school, or another organisation's)."""
+
+    make: Callable[[School, School], m.Entity]
+    other_organisation: bool = False
+
+
+DUPLICATES: dict[str, Duplicate] = {
+    "staff e-mail in other letter case": Duplicate(
+        lambda existing, target: f.staff(
+            target.organisation.id, email=existing.staff.email.upper()
+        ),
+    ),
+    "staff e-mail in another organisation": Duplicate(
+        lambda existing, target: f.staff(
+            target.organisation.id, email=existing.staff.email.title()
+        ),
+        other_organisation=True,
+    ),
+    "family primary e-mail": Duplicate(
+        lambda existing, target: f.family(
+            target.organisation.id,
+            primary_contact_email=existing.family.primary_contact_email.upper(),
+        ),
+    ),
+    "student login e-mail": Duplicate(
+        lambda existing, target: f.student(
+            target.family, student_login_email=existing.student.student_login_email
+        ),
+    ),
+    "second live enrolment of a student in a cohort": Duplicate(
+        lambda existing, target: f.enrolment(existing.student, existing.cohort),
+    ),
+    "second live enrolment of a waitlisted student": Duplicate(
+        lambda existing, target: f.enrolment(
+            existing.sibling, existing.cohort, status=EnrolmentStatus.TRIAL
+        ),
+    ),
+    "attendance mark": Duplicate(
+        lambda existing, target: f.attendance(
+            existing.session, existing.enrolment, status=m.AttendanceStatus.ABSENT
+        ),
+    ),
+    "invoice number": Duplicate(
+        lambda existing, target: f.invoice(
+            existing.family, invoice_number=existing.invoice.invoice_number
+        ),
+    ),
+    "stripe payment intent": Duplicate(
+        lambda existing, target: f.payment(
+            existing.family,
+            stripe_payment_intent_id=existing.payment.stripe_payment_intent_id,
+        ),
+    ),
+    "campus assignment": Duplicate(
+        lambda existing, target: f.campus_staff(existing.campus, existing.staff),
+    ),
+    "cohort assignment": Duplicate(
+        lambda existing, target: f.cohort_staff(
+            existing.cohort, existing.staff, role=m.CohortStaffRole.TEACHING_ASSISTANT
+        ),
+    ),
+    "session assignment": Duplicate(
+        lambda existing, target: f.session_staff(existing.session, existing.staff),
+    ),
+    "session number in a cohort": Duplicate(
+        lambda existing, target: f.session(
+            existing.cohort, session_number=existing.session.session_number
+        ),
+    ),
+    "skill progress of a student on a node": Duplicate(
+        lambda existing, target: f.skill_progress(existing.student, existing.child_node),
+    ),
+}
+DUPLICATE_PARAMS = [pytest.param(case, id=name) for name, case in DUPLICATES.items()]
+
+
+# -- fixtures shared by the contract classes --------------------------------------------------
+
+
+class _Schools:
+    """Two saved organisations, each with a whole school."""
+
+    @pytest.fixture
+    def school(self, make_uow: MakeUow) -> School:
+        built = f.school()
+        save(make_uow, *built.entities())
+        return built
+
+    @pytest.fixture
+    def other_school(self, make_uow: MakeUow) -> School:
+        built = f.school()
+        save(make_uow, *built.entities())
+        return built
+
+    @pytest.fixture
+    def org(self, make_uow: MakeUow) -> m.Organisation:
+        """A saved organisation with nothing else in it."""
+        organisation = f.organisation()
+        save(make_uow, organisation)
+        return organisation
+
+
+# -- every repository: round trip, not found, tenancy -----------------------------------------
+
+
+class RepositoryContract(_Schools):
+    """What every repository of the unit of work does with its entities."""
+
+    @pytest.mark.parametrize("spec", SPEC_PARAMS)
+    def test_added_entities_come_back_equal_field_by_field(
+        self, make_uow: MakeUow, spec: RepositorySpec
+    ) -> None:
+        school = f.school()
+        originals = [e for e in school.entities() if type(e) is spec.cls]
+        expected = {e.id: fields_of(e) for e in originals}
+        save(make_uow, *school.entities())
+        with make_uow(school.organisation.id) as uow:
+            repo = getattr(uow, spec.attribute)
+            for original in originals:
+                found = repo.find(original.id)
+                assert type(found) is spec.cls
+                assert found is not original
+                assert_same_fields(found, expected[original.id])
+                assert repo.get(original.id) is found
+
+    @pytest.mark.parametrize("spec", SPEC_PARAMS)
+    def test_unknown_id_is_not_found_and_get_names_the_entity(
+        self, make_uow: MakeUow, school: School, spec: RepositorySpec
+    ) -> None:
+        unknown = uuid4()
+        with make_uow(school.organisation.id) as uow:
+            repo = getattr(uow, spec.attribute)
+            assert repo.find(unknown) is None
+            with pytest.raises(NotFound) as caught:
+                repo.get(unknown)
+        assert caught.value.entity == spec.entity_name
+        assert caught.value.key == unknown
+        assert spec.entity_name in str(caught.value)
+        assert str(unknown) in str(caught.value)
+
+    @pytest.mark.parametrize("spec", SPEC_PARAMS)
+    def test_entity_of_another_organisation_is_not_found(
+        self, make_uow: MakeUow, school: School, other_school: School, spec: RepositorySpec
+    ) -> None:
+        theirs = spec.pick(school)
+        with make_uow(other_school.organisation.id) as uow:
+            repo = getattr(uow, spec.attribute)
+            assert repo.find(theirs.id) is None
+            with pytest.raises(NotFound) as caught:
+                repo.get(theirs.id)
+            assert repo.find(spec.pick(other_school).id) is not None
+        assert caught.value.entity == spec.entity_name
+
+    @pytest.mark.parametrize(("spec", "lookup"), LOOKUP_PARAMS)
+    def test_lookup_finds_the_entity_in_its_organisation(
+        self, make_uow: MakeUow, school: School, spec: RepositorySpec, lookup: Lookup
+    ) -> None:
+        entity = spec.pick(school)
+        with make_uow(school.organisation.id) as uow:
+            found = lookup.call(getattr(uow, spec.attribute), entity)
+            assert entity.id in ids(found)
+
+    @pytest.mark.parametrize(("spec", "lookup"), LOOKUP_PARAMS)
+    def test_lookup_never_returns_another_organisations_entity(
+        self,
+        make_uow: MakeUow,
+        school: School,
+        other_school: School,
+        spec: RepositorySpec,
+        lookup: Lookup,
+    ) -> None:
+        theirs, ours = spec.pick(school), spec.pick(other_school)
+        with make_uow(other_school.organisation.id) as uow:
+            repo = getattr(uow, spec.attribute)
+            assert theirs.id not in ids(lookup.call(repo, theirs))
+            assert theirs.id not in ids(lookup.call(repo, ours))
+            assert ours.id in ids(lookup.call(repo, ours))
+
+    @pytest.mark.parametrize("spec", SPEC_PARAMS)
+    def test_adding_an_entity_of_another_organisation_is_forbidden(
+        self, make_uow: MakeUow, school: School, spec: RepositorySpec
+    ) -> None:
+        foreign = spec.pick(f.school())
+        with make_uow(school.organisation.id) as uow:
+            repo = getattr(uow, spec.attribute)
+            with pytest.raises(Forbidden):
+                repo.add(foreign)
+            uow.commit()
+        with make_uow(organisation_of(foreign)) as uow:
+            assert getattr(uow, spec.attribute).find(foreign.id) is None
+
+    @pytest.mark.parametrize("mutation", MUTATION_PARAMS)
+    def test_committed_modification_is_visible_in_the_next_transaction(
+        self, make_uow: MakeUow, school: School, mutation: Mutation
+    ) -> None:
+        entity_id = mutation.pick(school).id
+        with make_uow(school.organisation.id) as uow:
+            entity = getattr(uow, mutation.attribute).get(entity_id)
+            before = fields_of(entity)
+            mutation.change(entity, school)
+            expected = fields_of(entity)
+            uow.commit()
+        assert expected != before
+        if "version" in expected:
+            expected["version"] = before["version"] + 1
+        with make_uow(school.organisation.id) as uow:
+            assert_same_fields(getattr(uow, mutation.attribute).get(entity_id), expected)
+
+    @pytest.mark.parametrize("mutation", MUTATION_PARAMS)
+    def test_modification_without_commit_is_discarded(
+        self, make_uow: MakeUow, school: School, mutation: Mutation
+    ) -> None:
+        entity_id = mutation.pick(school).id
+        with make_uow(school.organisation.id) as uow:
+            entity = getattr(uow, mutation.attribute).get(entity_id)
+            before = fields_of(entity)
+            mutation.change(entity, school)
+            assert fields_of(entity) != before
+        with make_uow(school.organisation.id) as uow:
+            assert_same_fields(getattr(uow, mutation.attribute).get(entity_id), before)
+
+    @pytest.mark.parametrize("mutation", MUTATION_PARAMS)
+    def test_modification_before_an_exception_is_discarded(
+        self, make_uow: MakeUow, school: School, mutation: Mutation
+    ) -> None:
+        entity_id = mutation.pick(school).id
+        before: dict[str, Any] = {}
+
+        def change_then_fail() -> None:
+            with make_uow(school.organisation.id) as uow:
+                entity = getattr(uow, mutation.attribute).get(entity_id)
+                before.update(fields_of(entity))
+                mutation.change(entity, school)
+                raise Boom
+
+        with pytest.raises(Boom):
+            change_then_fail()
+        with make_uow(school.organisation.id) as uow:
+            assert_same_fields(getattr(uow, mutation.attribute).get(entity_id), before)
+
+    @pytest.mark.parametrize("spec", ASSOCIATION_PARAMS)
+    def test_removed_association_is_gone_after_commit(
+        self, make_uow: MakeUow, school: School, spec: RepositorySpec
+    ) -> None:
+        assignment = spec.pick(school)
+        with make_uow(school.organisation.id) as uow:
+            repo = getattr(uow, spec.attribute)
+            repo.remove(repo.get(assignment.id))
+            uow.commit()
+        with make_uow(school.organisation.id) as uow:
+            repo = getattr(uow, spec.attribute)
+            assert repo.find(assignment.id) is None
+            for lookup in spec.lookups:
+                assert assignment.id not in ids(lookup.call(repo, assignment)), lookup.name
+
+    @pytest.mark.parametrize("spec", ASSOCIATION_PARAMS)
+    def test_removal_without_commit_is_discarded(
+        self, make_uow: MakeUow, school: School, spec: RepositorySpec
+    ) -> None:
+        assignment = spec.pick(school)
+        with make_uow(school.organisation.id) as uow:
+            repo = getattr(uow, spec.attribute)
+            repo.remove(repo.get(assignment.id))
+        with make_uow(school.organisation.id) as uow:
+            repo = getattr(uow, spec.attribute)
+            assert repo.find(assignment.id) is not None
+            for lookup in spec.lookups:
+                assert assignment.id in ids(lookup.call(repo, assignment)), lookup.name
+
+    @pytest.mark.parametrize("spec", ASSOCIATION_PARAMS)
+    def test_a_removed_assignment_can_be_made_again(
+        self, make_uow: MakeUow, school: School, spec: RepositorySpec
+    ) -> None:
+        assignment = spec.pick(school)
+        again = attrs.evolve(assignment, id=m.new_id(), assigned_at=at(2026, 5, 1))
+        with make_uow(school.organisation.id) as uow:
+            repo = getattr(uow, spec.attribute)
+            repo.remove(repo.get(assignment.id))
+            uow.commit()
+        save(make_uow, again)
+        with make_uow(school.organisation.id) as uow:
+            repo = getattr(uow, spec.attribute)
+            for lookup in spec.lookups:
+                assert ids(lookup.call(repo, again)) == [again.id], lookup.name
+
+
+# -- the lookups' filters and orderings -------------------------------------------------------
+
+
+class LookupContract(_Schools):
+    """Each port's lookup methods: filters and orderings as their docstrings promise."""
+
+    def test_current_organisation(self, make_uow: MakeUow, school: School) -> None:
+        with make_uow(school.organisation.id) as uow:
+            assert uow.organisations.current() is uow.organisations.get(school.organisation.id)
+        unknown = uuid4()
+        with make_uow(unknown) as uow, pytest.raises(NotFound) as caught:
+            uow.organisations.current()
+        assert (caught.value.entity, caught.value.key) == ("Organisation", unknown)
+
+    def test_campuses_by_name_and_active_only(self, make_uow: MakeUow, org: m.Organisation) -> None:
+        carlton = f.campus(org.id, name="Carlton")
+        altona = f.campus(org.id, name="Altona")
+        box_hill = f.campus(org.id, name="Box Hill", is_active=False)
+        save(make_uow, carlton, altona, box_hill)
+        with make_uow(org.id) as uow:
+            assert ids(uow.campuses.list()) == ids([altona, box_hill, carlton])
+            assert ids(uow.campuses.list(active_only=True)) == ids([altona, carlton])
+
+    def test_staff_find_by_email_ignores_letter_case(
+        self, make_uow: MakeUow, org: m.Organisation
+    ) -> None:
+        grace = f.staff(org.id, email=f"Grace.Hopper{f.serial()}@Navy.example")
+        save(make_uow, grace)
+        with make_uow(org.id) as uow:
+            assert ids(uow.staff.find_by_email(grace.email)) == [grace.id]
+            assert ids(uow.staff.find_by_email(grace.email.upper())) == [grace.id]
+            assert uow.staff.find_by_email("nobody@navy.example") is None
+
+    def test_staff_by_last_then_first_name_filtered_by_role_and_activity(
+        self, make_uow: MakeUow, org: m.Organisation
+    ) -> None:
+        lead, ta = m.StaffRole.LEAD_INSTRUCTOR, m.StaffRole.TEACHING_ASSISTANT
+        ada = f.staff(org.id, first_name="Ada", last_name="Lovelace", role=lead)
+        grace = f.staff(org.id, first_name="Grace", last_name="Hopper", role=ta)
+        alan = f.staff(org.id, first_name="Alan", last_name="Hopper", role=lead, is_active=False)
+        edsger = f.staff(
+            org.id, first_name="Edsger", last_name="Dijkstra", role=m.StaffRole.FRONT_DESK
+        )
+        save(make_uow, ada, grace, alan, edsger)
+        with make_uow(org.id) as uow:
+            assert ids(uow.staff.list()) == ids([edsger, alan, grace, ada])
+            assert ids(uow.staff.list(role=lead)) == ids([alan, ada])
+            assert ids(uow.staff.list(active_only=True)) == ids([edsger, grace, ada])
+            assert ids(uow.staff.list(role=lead, active_only=True)) == ids([ada])
+            assert uow.staff.list(role=m.StaffRole.SUPER_ADMIN) == []
+
+    def test_campus_staff_assignments(self, make_uow: MakeUow, org: m.Organisation) -> None:
+        north, south = f.campus(org.id), f.campus(org.id)
+        first, second = f.staff(org.id), f.staff(org.id)
+        late = f.campus_staff(north, first, assigned_at=at(2026, 3, 1))
+        early = f.campus_staff(north, second, assigned_at=at(2026, 1, 1))
+        elsewhere = f.campus_staff(south, first, assigned_at=at(2026, 2, 1))
+        save(make_uow, north, south, first, second, late, early, elsewhere)
+        with make_uow(org.id) as uow:
+            assert ids(uow.campus_staff.find_assignment(north.id, first.id)) == [late.id]
+            assert uow.campus_staff.find_assignment(south.id, second.id) is None
+            assert ids(uow.campus_staff.list_for_campus(north.id)) == ids([early, late])
+            assert ids(uow.campus_staff.list_for_staff(first.id)) == ids([elsewhere, late])
+            assert uow.campus_staff.list_for_campus(uuid4()) == []
+
+    def test_programs_by_name_and_active_only(self, make_uow: MakeUow, org: m.Organisation) -> None:
+        python = f.program(org.id, name="Python")
+        arduino = f.program(org.id, name="Arduino")
+        minecraft = f.program(org.id, name="Minecraft", is_active=False)
+        save(make_uow, python, arduino, minecraft)
+        with make_uow(org.id) as uow:
+            assert ids(uow.programs.list()) == ids([arduino, minecraft, python])
+            assert ids(uow.programs.list(active_only=True)) == ids([arduino, python])
+
+    def test_cohorts_by_start_date_then_name_with_filters(
+        self, make_uow: MakeUow, org: m.Organisation
+    ) -> None:
+        east, west = f.campus(org.id), f.campus(org.id)
+        scratch, python = f.program(org.id), f.program(org.id)
+        march = date(2026, 3, 7)
+        sat_b = f.cohort(scratch, east, name="Saturday B", start_date=march)
+        sun_z = f.cohort(
+            python, east, name="Sunday Z", start_date=date(2026, 2, 1), status=m.CohortStatus.DRAFT
+        )
+        sat_a = f.cohort(
+            scratch,
+            west,
+            name="Saturday A",
+            start_date=march,
+            status=m.CohortStatus.FULL,
+            max_capacity=3,
+            current_enrolments=3,
+        )
+        monday = f.cohort(
+            python,
+            west,
+            name="Monday",
+            start_date=date(2026, 4, 1),
+            end_date=date(2026, 6, 1),
+            status=m.CohortStatus.CANCELLED,
+        )
+        save(make_uow, east, west, scratch, python, sat_b, sun_z, sat_a, monday)
+        open_or_full = {m.CohortStatus.OPEN, m.CohortStatus.FULL}
+        with make_uow(org.id) as uow:
+            cohorts = uow.cohorts
+            assert ids(cohorts.list()) == ids([sun_z, sat_a, sat_b, monday])
+            assert ids(cohorts.list(campus_id=east.id)) == ids([sun_z, sat_b])
+            assert ids(cohorts.list(program_id=scratch.id)) == ids([sat_a, sat_b])
+            assert ids(cohorts.list(statuses=open_or_full)) == ids([sat_a, sat_b])
+            assert ids(cohorts.list(statuses=[m.CohortStatus.CANCELLED])) == ids([monday])
+            assert ids(
+                cohorts.list(campus_id=west.id, program_id=scratch.id, statuses=open_or_full)
+            ) == ids([sat_a])
+            assert cohorts.list(campus_id=east.id, statuses=[m.CohortStatus.FULL]) == []
+            assert cohorts.list(statuses=[]) == []
+
+    def test_cohort_staff_oldest_assignment_first(self, make_uow: MakeUow, school: School) -> None:
+        cohort = f.cohort(school.program, school.campus)
+        ta = f.staff(school.organisation.id, role=m.StaffRole.TEACHING_ASSISTANT)
+        assistant = f.cohort_staff(
+            cohort, ta, role=m.CohortStaffRole.TEACHING_ASSISTANT, assigned_at=at(2026, 1, 9)
+        )
+        lead = f.cohort_staff(cohort, school.staff, assigned_at=at(2026, 1, 2))
+        save(make_uow, cohort, ta, assistant, lead)
+        with make_uow(school.organisation.id) as uow:
+            assert ids(uow.cohort_staff.list_for_cohort(cohort.id)) == ids([lead, assistant])
+            assert ids(uow.cohort_staff.list_for_staff(school.staff.id)) == ids(
+                [school.cohort_staff, lead]
+            )
+
+    def test_sessions_of_a_cohort_by_session_number(
+        self, make_uow: MakeUow, school: School
+    ) -> None:
+        cohort = f.cohort(school.program, school.campus)
+        tenth = f.session(cohort, session_number=10, scheduled_date=date(2026, 4, 11))
+        second = f.session(cohort, session_number=2, scheduled_date=date(2026, 2, 14))
+        first = f.session(cohort, session_number=1, scheduled_date=date(2026, 2, 21))
+        save(make_uow, cohort, tenth, second, first)
+        with make_uow(school.organisation.id) as uow:
+            assert ids(uow.sessions.list_for_cohort(cohort.id)) == ids([first, second, tenth])
+            assert ids(uow.sessions.list_for_cohort(school.cohort.id)) == [school.session.id]
+
+    def test_sessions_between_two_days_inclusive_by_date_and_time(
+        self, make_uow: MakeUow, school: School
+    ) -> None:
+        other = f.cohort(school.program, school.campus)
+
+        def on(cohort: m.Cohort, day: date, start: int) -> m.Session:
+            return f.session(
+                cohort,
+                scheduled_date=day,
+                scheduled_start_time=time(start),
+                scheduled_end_time=time(start + 1),
+            )
+
+        before = on(school.cohort, date(2026, 2, 28), 22)
+        first_late = on(school.cohort, date(2026, 3, 1), 16)
+        first_early = on(other, date(2026, 3, 1), 9)
+        last = on(other, date(2026, 3, 3), 6)
+        after = on(school.cohort, date(2026, 3, 4), 6)
+        save(make_uow, other, before, first_late, first_early, last, after)
+        with make_uow(school.organisation.id) as uow:
+            sessions = uow.sessions
+            assert ids(sessions.list_between(date(2026, 3, 1), date(2026, 3, 3))) == ids(
+                [first_early, first_late, last]
+            )
+            assert ids(sessions.list_between(date(2026, 3, 3), date(2026, 3, 3))) == ids([last])
+            assert sessions.list_between(date(2026, 3, 2), date(2026, 3, 2)) == []
+
+    def test_session_staff_oldest_assignment_first(self, make_uow: MakeUow, school: School) -> None:
+        ta = f.staff(school.organisation.id, role=m.StaffRole.TEACHING_ASSISTANT)
+        later = f.session(school.cohort)
+        late = f.session_staff(school.session, ta, assigned_at=at(2026, 2, 1))
+        early = f.session_staff(later, ta, assigned_at=at(2026, 1, 1))
+        save(make_uow, ta, later, late, early)
+        with make_uow(school.organisation.id) as uow:
+            assert ids(uow.session_staff.list_for_session(school.session.id)) == ids(
+                [school.session_staff, late]
+            )
+            assert ids(uow.session_staff.list_for_staff(ta.id)) == ids([early, late])
+
+    def test_families_by_display_name_and_email(
+        self, make_uow: MakeUow, org: m.Organisation
+    ) -> None:
+        adams = f.family(org.id, family_name="Adams")
+        brown = f.family(org.id, family_name=None, primary_contact_name="Beth Brown")
+        carter = f.family(org.id, family_name="Carter", is_active=False)
+        save(make_uow, carter, brown, adams)
+        with make_uow(org.id) as uow:
+            assert ids(uow.families.list()) == ids([adams, brown, carter])
+            assert ids(uow.families.list(active_only=True)) == ids([adams, brown])
+            found = uow.families.find_by_email(brown.primary_contact_email.upper())
+            assert ids(found) == [brown.id]
+            assert uow.families.find_by_email("nobody@example.com") is None
+
+    def test_students_of_a_family_oldest_first(self, make_uow: MakeUow, school: School) -> None:
+        home = f.family(school.organisation.id)
+        middle = f.student(home, date_of_birth=date(2015, 6, 1))
+        eldest = f.student(home, date_of_birth=date(2012, 1, 31))
+        youngest = f.student(home, date_of_birth=date(2018, 9, 9))
+        save(make_uow, home, middle, eldest, youngest)
+        with make_uow(school.organisation.id) as uow:
+            assert ids(uow.students.list_for_family(home.id)) == ids([eldest, middle, youngest])
+            assert ids(uow.students.list_for_family(school.family.id)) == ids(
+                [school.student, school.sibling]
+            )
+
+    def test_enrolments_in_arrival_order_with_status_filter(
+        self, make_uow: MakeUow, school: School
+    ) -> None:
+        # Arrival order is the instants' order, whatever the time zones they were given in.
+        cohort, other = (
+            f.cohort(school.program, school.campus),
+            f.cohort(school.program, school.campus),
+        )
+        kids = [f.student(school.family, first_name=name) for name in ("Kim", "Lee", "Max")]
+        first = f.enrolment(
+            kids[0], cohort, status=EnrolmentStatus.ENROLLED, enrolment_date=at(2026, 1, 2, 8)
+        )
+        second = f.enrolment(
+            kids[1],
+            cohort,
+            status=EnrolmentStatus.DROPPED,
+            withdrawal_date=date(2026, 1, 5),
+            withdrawal_reason="Moved away",
+            enrolment_date=at(2026, 1, 2, 6, tz=PERTH),
+        )
+        third = f.enrolment(
+            kids[2], cohort, enrolment_date=datetime(2026, 1, 1, 23, 30, tzinfo=UTC)
+        )
+        earlier = f.enrolment(kids[0], other, enrolment_date=at(2025, 12, 31))
+        save(make_uow, cohort, other, *kids, third, earlier, second, first)
+        with make_uow(school.organisation.id) as uow:
+            enrolments = uow.enrolments
+            assert ids(enrolments.list_for_cohort(cohort.id)) == ids([first, second, third])
+            live = [EnrolmentStatus.ENROLLED, EnrolmentStatus.ENQUIRY]
+            assert ids(enrolments.list_for_cohort(cohort.id, statuses=live)) == ids([first, third])
+            assert enrolments.list_for_cohort(cohort.id, statuses=[]) == []
+            assert ids(enrolments.list_for_student(kids[0].id)) == ids([earlier, first])
+
+    def test_find_live_ignores_terminal_enrolments(self, make_uow: MakeUow, school: School) -> None:
+        kid = f.student(school.family, first_name="Quinn")
+        ended = [
+            f.enrolment(
+                kid,
+                school.cohort,
+                status=EnrolmentStatus.DROPPED,
+                withdrawal_date=date(2026, 1, 3),
+                withdrawal_reason="Clash",
+            ),
+            f.enrolment(kid, school.cohort, status=EnrolmentStatus.COMPLETED),
+            f.enrolment(kid, school.cohort, status=EnrolmentStatus.TRANSFERRED),
+        ]
+        save(make_uow, kid, *ended)
+        with make_uow(school.organisation.id) as uow:
+            assert uow.enrolments.find_live(kid.id, school.cohort.id) is None
+        live = f.enrolment(kid, school.cohort, status=EnrolmentStatus.TRIAL)
+        save(make_uow, live)
+        with make_uow(school.organisation.id) as uow:
+            assert ids(uow.enrolments.find_live(kid.id, school.cohort.id)) == [live.id]
+            assert ids(uow.enrolments.find_live(school.student.id, school.cohort.id)) == [
+                school.enrolment.id
+            ]
+            assert uow.enrolments.find_live(kid.id, uuid4()) is None
+
+    def test_waitlist_next_to_be_offered_first(self, make_uow: MakeUow, school: School) -> None:
+        cohort, other = (
+            f.cohort(school.program, school.campus),
+            f.cohort(school.program, school.campus),
+        )
+        kids = [f.student(school.family, first_name=name) for name in ("Ari", "Bo", "Cy", "Di")]
+
+        def waiting(kid: m.Student, position: int, day: int) -> m.Enrolment:
+            return f.enrolment(
+                kid,
+                cohort,
+                is_waitlist=True,
+                waitlist_position=position,
+                enrolment_date=at(2026, 1, day),
+            )
+
+        third, first, second = (
+            waiting(kids[0], 3, 1),
+            waiting(kids[1], 1, 3),
+            waiting(kids[2], 2, 2),
+        )
+        not_waiting = f.enrolment(kids[3], cohort, enrolment_date=at(2025, 12, 1))
+        elsewhere = f.enrolment(kids[0], other, is_waitlist=True, waitlist_position=1)
+        save(make_uow, cohort, other, *kids, third, first, second, not_waiting, elsewhere)
+        with make_uow(school.organisation.id) as uow:
+            assert ids(uow.enrolments.waitlist(cohort.id)) == ids([first, second, third])
+            assert ids(uow.enrolments.waitlist(other.id)) == ids([elsewhere])
+
+    def test_attendance_marks(self, make_uow: MakeUow, school: School) -> None:
+        ada, charles = school.enrolment, school.waitlisted
+        week_two = f.session(school.cohort, scheduled_date=date(2026, 2, 14))
+        week_zero = f.session(school.cohort, scheduled_date=date(2026, 1, 31))
+        ada_two = f.attendance(week_two, ada, recorded_at=at(2026, 2, 14, 9, 40))
+        charles_two = f.attendance(
+            week_two, charles, status=m.AttendanceStatus.ABSENT, recorded_at=at(2026, 2, 14, 9)
+        )
+        ada_zero = f.attendance(week_zero, ada, recorded_at=at(2026, 1, 31, 9, 35))
+        save(make_uow, week_two, week_zero, ada_two, charles_two, ada_zero)
+        with make_uow(school.organisation.id) as uow:
+            marks = uow.attendance
+            assert ids(marks.find_for(week_two.id, ada.student_id)) == [ada_two.id]
+            assert ids(marks.find_for(week_two.id, charles.student_id)) == [charles_two.id]
+            assert marks.find_for(school.session.id, charles.student_id) is None
+            assert set(ids(marks.list_for_session(week_two.id))) == {ada_two.id, charles_two.id}
+            assert ids(marks.list_for_student(ada.student_id)) == ids(
+                [ada_zero, school.attendance, ada_two]
+            )
+
+    def test_skill_trees_by_name(self, make_uow: MakeUow, org: m.Organisation) -> None:
+        web = f.skill_tree(org.id, name="Web")
+        arduino = f.skill_tree(org.id, name="Arduino")
+        python = f.skill_tree(org.id, name="Python")
+        save(make_uow, web, arduino, python)
+        with make_uow(org.id) as uow:
+            assert ids(uow.skill_trees.list()) == ids([arduino, python, web])
+
+    def test_skill_nodes_by_level_then_order(self, make_uow: MakeUow, org: m.Organisation) -> None:
+        tree, other_tree = f.skill_tree(org.id), f.skill_tree(org.id)
+        root = f.skill_node(tree, name="Root")
+        third = f.skill_node(tree, root, name="Functions", order=2)
+        first = f.skill_node(tree, root, name="Variables", order=0)
+        deep = f.skill_node(tree, first, name="Constants", order=0)
+        second = f.skill_node(tree, root, name="Loops", order=1)
+        foreign = f.skill_node(other_tree)
+        save(make_uow, tree, other_tree, root, third, first, deep, second, foreign)
+        with make_uow(org.id) as uow:
+            assert ids(uow.skill_nodes.list_for_tree(tree.id)) == ids(
+                [root, first, second, third, deep]
+            )
+            assert ids(uow.skill_nodes.list_for_tree(other_tree.id)) == ids([foreign])
+
+    def test_skill_progress_of_a_student(self, make_uow: MakeUow, school: School) -> None:
+        on_root = f.skill_progress(school.student, school.root_node)
+        sibling_on_root = f.skill_progress(school.sibling, school.root_node)
+        save(make_uow, on_root, sibling_on_root)
+        with make_uow(school.organisation.id) as uow:
+            progress = uow.skill_progress
+            assert ids(progress.find_for(school.student.id, school.root_node.id)) == [on_root.id]
+            assert ids(progress.find_for(school.student.id, school.child_node.id)) == [
+                school.skill_progress.id
+            ]
+            assert progress.find_for(school.sibling.id, school.child_node.id) is None
+            assert set(ids(progress.list_for_student(school.student.id))) == {
+                on_root.id,
+                school.skill_progress.id,
+            }
+
+    def test_projects_oldest_first(self, make_uow: MakeUow, school: School) -> None:
+        other = f.cohort(school.program, school.campus)
+        early = f.project(school.student, school.cohort, submitted_at=at(2026, 2, 20))
+        # 23:00 in Perth on 14 March is after 15:09 that day in Melbourne (school.project).
+        late = f.project(school.student, other, submitted_at=at(2026, 3, 14, 23, tz=PERTH))
+        sibling = f.project(school.sibling, school.cohort, submitted_at=at(2026, 3, 1))
+        save(make_uow, other, late, sibling, early)
+        with make_uow(school.organisation.id) as uow:
+            assert ids(uow.projects.list_for_cohort(school.cohort.id)) == ids(
+                [early, sibling, school.project]
+            )
+            assert ids(uow.projects.list_for_student(school.student.id)) == ids(
+                [early, school.project, late]
+            )
+
+    def test_invoices_by_issue_date_then_number(self, make_uow: MakeUow, school: School) -> None:
+        same_day = school.invoice.issue_date
+        december = f.invoice(school.family, issue_date=date(2025, 12, 1), due_date=date(2026, 1, 1))
+        lower = f.invoice(
+            school.family, school.enrolment, issue_date=same_day, invoice_number="INV-2026-000000"
+        )
+        higher = f.invoice(school.family, issue_date=same_day, invoice_number="INV-9999-999999")
+        other_family = f.family(school.organisation.id)
+        theirs = f.invoice(other_family, issue_date=date(2025, 1, 1), due_date=date(2025, 2, 1))
+        save(make_uow, higher, lower, december, other_family, theirs)
+        with make_uow(school.organisation.id) as uow:
+            invoices = uow.invoices
+            assert ids(invoices.find_by_number(lower.invoice_number)) == [lower.id]
+            assert invoices.find_by_number("INV-1999-000001") is None
+            assert ids(invoices.list_for_family(school.family.id)) == ids(
+                [december, lower, school.invoice, higher]
+            )
+            assert ids(invoices.list_for_enrolment(school.enrolment.id)) == ids(
+                [lower, school.invoice]
+            )
+            assert ids(invoices.list_for_family(other_family.id)) == ids([theirs])
+
+    def test_payments_by_payment_date(self, make_uow: MakeUow, school: School) -> None:
+        # school.payment: 19:45 in Melbourne on 20 January (08:45 UTC).
+        cash = f.payment(
+            school.family,
+            payment_date=at(2026, 1, 5),
+            payment_method=m.PaymentMethod.CASH,
+            stripe_payment_intent_id=None,
+        )
+        evening = f.payment(
+            school.family, school.invoice, payment_date=at(2026, 1, 20, 17, tz=PERTH)
+        )
+        save(make_uow, evening, cash)
+        with make_uow(school.organisation.id) as uow:
+            payments = uow.payments
+            assert ids(payments.list_for_family(school.family.id)) == ids(
+                [cash, school.payment, evening]
+            )
+            assert ids(payments.list_for_invoice(school.invoice.id)) == ids(
+                [school.payment, evening]
+            )
+            intent = evening.stripe_payment_intent_id
+            assert ids(payments.find_by_payment_intent(intent)) == [evening.id]
+            assert payments.find_by_payment_intent("pi_unknown") is None
+
+    def test_message_thread_oldest_first(self, make_uow: MakeUow, school: School) -> None:
+        thread = uuid4()
+        # 21:00, 21:30 and 22:00 UTC on 7 February, each written in another time zone.
+        question = f.message(
+            school.staff, school.family, thread_id=thread, sent_at=at(2026, 2, 8, 8, 0)
+        )
+        answer = f.message(
+            school.staff,
+            school.family,
+            thread_id=thread,
+            sender_type=m.ParticipantType.PARENT,
+            sender_staff_id=None,
+            sender_family_id=school.family.id,
+            recipient_type=m.ParticipantType.STAFF,
+            recipient_family_id=None,
+            recipient_staff_id=school.staff.id,
+            sent_at=at(2026, 2, 8, 5, 30, tz=PERTH),
+        )
+        thanks = f.message(
+            school.staff,
+            school.family,
+            thread_id=thread,
+            sent_at=datetime(2026, 2, 7, 22, 0, tzinfo=UTC),
+        )
+        save(make_uow, thanks, question, answer)
+        with make_uow(school.organisation.id) as uow:
+            assert ids(uow.messages.list_thread(thread)) == ids([question, answer, thanks])
+            assert ids(uow.messages.list_thread(school.message.thread_id)) == [school.message.id]
+            assert uow.messages.list_thread(uuid4()) == []
+
+    def test_queued_notifications_oldest_first_up_to_limit(
+        self, make_uow: MakeUow, org: m.Organisation
+    ) -> None:
+        home, clerk = f.family(org.id), f.staff(org.id)
+
+        def note(hour: int, **overrides: Any) -> m.Notification:
+            return f.notification(home, created_at=at(2026, 2, 6, hour), **overrides)
+
+        ten = note(10)
+        sent = note(8, status=m.NotificationStatus.SENT, sent_at=at(2026, 2, 6, 8, 1))
+        nine = note(9)
+        failed = note(7, status=m.NotificationStatus.FAILED)
+        eleven = note(11)
+        to_staff = f.notification(
+            home,
+            recipient_family_id=None,
+            recipient_staff_id=clerk.id,
+            created_at=at(2026, 2, 6, 9, 30, tz=PERTH),  # 12:30 in Melbourne
+        )
+        save(make_uow, home, clerk, ten, sent, nine, failed, eleven, to_staff)
+        with make_uow(org.id) as uow:
+            outbox = uow.notifications
+            assert ids(outbox.list_queued(10)) == ids([nine, ten, eleven, to_staff])
+            assert ids(outbox.list_queued(2)) == ids([nine, ten])
+            assert outbox.list_queued(0) == []
+
+    def test_audit_of_one_entity_oldest_first(self, make_uow: MakeUow, org: m.Organisation) -> None:
+        target = uuid4()
+        # 22:00, 23:00 and 15:00 UTC on 1 January: local clock times would sort them wrongly.
+        second = f.audit_entry(org.id, entity_id=target, occurred_at=at(2026, 1, 2, 9))
+        third = f.audit_entry(org.id, entity_id=target, occurred_at=at(2026, 1, 2, 7, tz=PERTH))
+        first = f.audit_entry(org.id, entity_id=target, occurred_at=at(2026, 1, 1, 23, tz=PERTH))
+        unrelated = f.audit_entry(org.id)
+        system = f.audit_entry(org.id, entity_id=None)
+        save(make_uow, second, unrelated, third, first, system)
+        with make_uow(org.id) as uow:
+            assert ids(uow.audit.list_for_entity(target)) == ids([first, second, third])
+            assert uow.audit.list_for_entity(uuid4()) == []
+
+
+# -- transactions -----------------------------------------------------------------------------
+
+
+OUTSIDE_CALLS: dict[str, Callable[[UnitOfWork, School], object]] = {
+    "add": lambda uow, s: uow.campuses.add(f.campus(s.organisation.id)),
+    "find": lambda uow, s: uow.campuses.find(s.campus.id),
+    "get": lambda uow, s: uow.cohorts.get(s.cohort.id),
+    "list": lambda uow, s: uow.campuses.list(),
+    "lookup": lambda uow, s: uow.staff.find_by_email(s.staff.email),
+    "current": lambda uow, s: uow.organisations.current(),
+    "commit": lambda uow, s: uow.commit(),
+}
+OUTSIDE_PARAMS = [pytest.param(call, id=name) for name, call in OUTSIDE_CALLS.items()]
+
+
+class UnitOfWorkContract(_Schools):
+    """Transactions: identity map, commit, rollback, isolation, optimistic versions."""
+
+    def test_get_twice_returns_the_same_object(self, make_uow: MakeUow, school: School) -> None:
+        with make_uow(school.organisation.id) as uow:
+            cohort = uow.cohorts.get(school.cohort.id)
+            assert uow.cohorts.get(school.cohort.id) is cohort
+            assert uow.cohorts.find(school.cohort.id) is cohort
+            listed = [c for c in uow.cohorts.list() if c.id == cohort.id]
+            assert len(listed) == 1
+            assert listed[0] is cohort
+            enrolment = uow.enrolments.find_live(school.student.id, school.cohort.id)
+            assert enrolment is uow.enrolments.get(school.enrolment.id)
+
+    def test_an_added_entity_is_found_in_its_own_transaction(
+        self, make_uow: MakeUow, school: School
+    ) -> None:
+        campus = f.campus(school.organisation.id, name="Zz New campus")
+        with make_uow(school.organisation.id) as uow:
+            uow.campuses.add(campus)
+            assert uow.campuses.get(campus.id) is campus
+            assert ids(uow.campuses.list()) == ids([school.campus, campus])
+
+    def test_queries_see_the_transactions_own_uncommitted_changes(
+        self, make_uow: MakeUow, school: School
+    ) -> None:
+        new_email = f"renamed{f.serial()}@rocket.example"
+        with make_uow(school.organisation.id) as uow:
+            campus = uow.campuses.get(school.campus.id)
+            campus.deactivate()
+            assert uow.campuses.list(active_only=True) == []
+            assert uow.campuses.list() == [campus]
+            staff = uow.staff.get(school.staff.id)
+            staff.update(email=new_email)
+            assert uow.staff.find_by_email(new_email) is staff
+            assert uow.staff.find_by_email(school.staff.email) is None
+            cohort = uow.cohorts.get(school.cohort.id)
+            cohort.cancel()
+            assert uow.cohorts.list(statuses=[m.CohortStatus.CANCELLED]) == [cohort]
+            assert uow.cohorts.list(statuses=[m.CohortStatus.OPEN]) == []
+            waiting = uow.enrolments.get(school.waitlisted.id)
+            waiting.request_payment()
+            assert uow.enrolments.waitlist(school.cohort.id) == []
+        with make_uow(school.organisation.id) as uow:
+            assert ids(uow.campuses.list(active_only=True)) == [school.campus.id]
+            assert ids(uow.staff.find_by_email(school.staff.email)) == [school.staff.id]
+            assert ids(uow.cohorts.list(statuses=[m.CohortStatus.OPEN])) == [school.cohort.id]
+            assert ids(uow.enrolments.waitlist(school.cohort.id)) == [school.waitlisted.id]
+
+    def test_nothing_added_without_commit_is_saved(self, make_uow: MakeUow) -> None:
+        school = f.school()
+        with make_uow(school.organisation.id) as uow:
+            for entity in school.entities():
+                repository(uow, entity).add(entity)
+        with make_uow(school.organisation.id) as uow:
+            for entity in school.entities():
+                assert repository(uow, entity).find(entity.id) is None, type(entity).__name__
+            assert uow.campuses.list() == []
+            assert uow.staff.find_by_email(school.staff.email) is None
+            with pytest.raises(NotFound):
+                uow.organisations.current()
+
+    def test_an_exception_rolls_back_every_change_and_propagates(
+        self, make_uow: MakeUow, school: School
+    ) -> None:
+        extra = f.campus(school.organisation.id)
+
+        def work() -> None:
+            with make_uow(school.organisation.id) as uow:
+                uow.campuses.add(extra)
+                uow.cohorts.get(school.cohort.id).take_seat()
+                uow.families.get(school.family.id).update(account_balance=Decimal("99.99"))
+                raise Boom("payment gateway down")
+
+        with pytest.raises(Boom, match="payment gateway down"):
+            work()
+        with make_uow(school.organisation.id) as uow:
+            assert uow.campuses.find(extra.id) is None
+            assert uow.cohorts.get(school.cohort.id).current_enrolments == 1
+            assert uow.families.get(school.family.id).account_balance == Decimal("-12.34")
+
+    def test_an_exception_after_commit_keeps_what_was_committed(
+        self, make_uow: MakeUow, school: School
+    ) -> None:
+        extra = f.campus(school.organisation.id)
+
+        def work() -> None:
+            with make_uow(school.organisation.id) as uow:
+                uow.campuses.add(extra)
+                uow.commit()
+                raise Boom
+
+        with pytest.raises(Boom):
+            work()
+        with make_uow(school.organisation.id) as uow:
+            assert uow.campuses.find(extra.id) is not None
+
+    def test_uncommitted_changes_are_invisible_to_a_concurrent_transaction(
+        self, make_uow: MakeUow, school: School
+    ) -> None:
+        extra = f.campus(school.organisation.id)
+        with make_uow(school.organisation.id) as first:
+            first.campuses.add(extra)
+            first.cohorts.get(school.cohort.id).update(room="Lab 9")
+            first.families.get(school.family.id).deactivate()
+            with make_uow(school.organisation.id) as second:
+                assert second.campuses.find(extra.id) is None
+                assert ids(second.campuses.list()) == [school.campus.id]
+                assert second.cohorts.get(school.cohort.id).room == "Lab 1"
+                assert ids(second.families.list(active_only=True)) == [school.family.id]
+            first.commit()
+        with make_uow(school.organisation.id) as later:
+            assert later.campuses.find(extra.id) is not None
+            assert later.cohorts.get(school.cohort.id).room == "Lab 9"
+            assert later.families.list(active_only=True) == []
+
+    def test_stale_update_raises_conflict_and_keeps_the_first_change(
+        self, make_uow: MakeUow, school: School
+    ) -> None:
+        with make_uow(school.organisation.id) as first, make_uow(school.organisation.id) as second:
+            mine = first.cohorts.get(school.cohort.id)
+            theirs = second.cohorts.get(school.cohort.id)
+            mine.update(room="Lab A")
+            theirs.update(room="Lab B")
+            first.commit()
+            with pytest.raises(Conflict):
+                second.commit()
+        with make_uow(school.organisation.id) as uow:
+            cohort = uow.cohorts.get(school.cohort.id)
+            assert (cohort.room, cohort.version) == ("Lab A", 2)
+
+    def test_a_stale_transaction_saves_nothing_at_all(
+        self, make_uow: MakeUow, school: School
+    ) -> None:
+        extra = f.campus(school.organisation.id)
+        with make_uow(school.organisation.id) as first, make_uow(school.organisation.id) as second:
+            first.cohorts.get(school.cohort.id).take_seat()
+            second.families.get(school.family.id).update(account_balance=Decimal("1.00"))
+            second.campuses.add(extra)
+            second.cohorts.get(school.cohort.id).take_seat()
+            first.commit()
+            with pytest.raises(Conflict):
+                second.commit()
+        with make_uow(school.organisation.id) as uow:
+            assert uow.cohorts.get(school.cohort.id).current_enrolments == 2
+            assert uow.families.get(school.family.id).account_balance == Decimal("-12.34")
+            assert uow.campuses.find(extra.id) is None
+
+    def test_the_loser_of_a_stale_update_can_retry_with_fresh_data(
+        self, make_uow: MakeUow, school: School
+    ) -> None:
+        org = school.organisation.id
+        with make_uow(org) as first, make_uow(org) as second:
+            first.cohorts.get(school.cohort.id).take_seat()
+            second.cohorts.get(school.cohort.id).take_seat()
+            first.commit()
+            with pytest.raises(Conflict):
+                second.commit()
+        with make_uow(org) as retry:
+            retry.cohorts.get(school.cohort.id).take_seat()
+            retry.commit()
+        with make_uow(org) as uow:
+            cohort = uow.cohorts.get(school.cohort.id)
+            assert (cohort.current_enrolments, cohort.version) == (3, 3)
+
+    def test_a_transaction_that_only_read_does_not_conflict(
+        self, make_uow: MakeUow, school: School
+    ) -> None:
+        with make_uow(school.organisation.id) as reader:
+            assert reader.cohorts.get(school.cohort.id).room == "Lab 1"
+            with make_uow(school.organisation.id) as writer:
+                writer.cohorts.get(school.cohort.id).update(room="Lab 2")
+                writer.commit()
+            reader.commit()
+        with make_uow(school.organisation.id) as uow:
+            cohort = uow.cohorts.get(school.cohort.id)
+            assert (cohort.room, cohort.version) == ("Lab 2", 2)
+
+    def test_version_grows_by_one_per_committed_change_only(
+        self, make_uow: MakeUow, school: School
+    ) -> None:
+        org, cohort_id = school.organisation.id, school.cohort.id
+
+        def version() -> int:
+            with make_uow(org) as uow:
+                return uow.cohorts.get(cohort_id).version  # type: ignore[no-any-return]
+
+        assert version() == 1
+        with make_uow(org) as uow:
+            cohort = uow.cohorts.get(cohort_id)
+            cohort.update(room="Lab 3")
+            cohort.take_seat()
+            uow.commit()
+        assert version() == 2
+        with make_uow(org) as uow:
+            uow.cohorts.get(cohort_id)
+            uow.cohorts.list()
+            uow.commit()
+        assert version() == 2
+        with make_uow(org) as uow:
+            uow.cohorts.get(cohort_id).update(room="Lab 4")
+        assert version() == 2
+        with make_uow(org) as uow:
+            uow.cohorts.get(cohort_id).release_seat()
+            uow.commit()
+        assert version() == 3
+
+    def test_the_same_unit_of_work_can_be_entered_again(
+        self, make_uow: MakeUow, school: School
+    ) -> None:
+        uow = make_uow(school.organisation.id)
+        extra = f.campus(school.organisation.id)
+        with uow:
+            uow.campuses.add(extra)
+            uow.commit()
+        with uow:
+            uow.campuses.get(extra.id).deactivate()
+        with uow:
+            assert uow.campuses.get(extra.id).is_active is True
+            uow.campuses.get(extra.id).deactivate()
+            uow.commit()
+        with make_uow(school.organisation.id) as other:
+            assert other.campuses.get(extra.id).is_active is False
+
+    @pytest.mark.parametrize("call", OUTSIDE_PARAMS)
+    def test_use_before_the_transaction_begins_raises(
+        self, make_uow: MakeUow, school: School, call: Callable[[UnitOfWork, School], object]
+    ) -> None:
+        uow = make_uow(school.organisation.id)
+        with pytest.raises(RocketError):
+            call(uow, school)
+
+    @pytest.mark.parametrize("call", OUTSIDE_PARAMS)
+    def test_use_after_the_transaction_ended_raises(
+        self, make_uow: MakeUow, school: School, call: Callable[[UnitOfWork, School], object]
+    ) -> None:
+        uow = make_uow(school.organisation.id)
+        with uow:
+            uow.cohorts.get(school.cohort.id)
+            uow.commit()
+        with pytest.raises(RocketError):
+            call(uow, school)
+
+    def test_objects_outside_their_transaction_do_not_write_through(
+        self, make_uow: MakeUow, school: School
+    ) -> None:
+        added = f.campus(school.organisation.id, name="Added")
+        save(make_uow, added)
+        added.update(name="Changed after commit")
+        with make_uow(school.organisation.id) as uow:
+            loaded = uow.campuses.get(school.campus.id)
+        loaded.update(name="Changed after the transaction")
+        with make_uow(school.organisation.id) as uow:
+            uow.commit()
+        with make_uow(school.organisation.id) as uow:
+            assert uow.campuses.get(added.id).name == "Added"
+            assert uow.campuses.get(school.campus.id).name == school.campus.name
+
+
+# -- uniqueness -------------------------------------------------------------------------------
+
+
+class UniquenessContract(_Schools):
+    """The data model's unique rules, checked when the transaction commits: all or nothing."""
+
+    @pytest.mark.parametrize("case", DUPLICATE_PARAMS)
+    def test_a_duplicate_is_refused_at_commit_and_nothing_is_saved(
+        self, make_uow: MakeUow, school: School, other_school: School, case: Duplicate
+    ) -> None:
+        target = other_school if case.other_organisation else school
+        org = target.organisation.id
+        duplicate = case.make(school, target)
+        bystander = f.campus(org)
+        with make_uow(org) as uow:
+            uow.cohorts.get(target.cohort.id).update(room="Lab 9")
+            uow.campuses.add(bystander)
+            repository(uow, duplicate).add(duplicate)
+            with pytest.raises(Conflict):
+                uow.commit()
+        with make_uow(org) as uow:
+            assert repository(uow, duplicate).find(duplicate.id) is None
+            assert uow.campuses.find(bystander.id) is None
+            assert uow.cohorts.get(target.cohort.id).room == "Lab 1"
+
+    def test_two_new_staff_with_one_email_in_one_transaction(
+        self, make_uow: MakeUow, school: School
+    ) -> None:
+        org = school.organisation.id
+        email = f"twin{f.serial()}@rocket.example"
+        first, second = f.staff(org, email=email), f.staff(org, email=email.upper())
+        with make_uow(org) as uow:
+            uow.staff.add(first)
+            uow.staff.add(second)
+            with pytest.raises(Conflict):
+                uow.commit()
+        with make_uow(org) as uow:
+            assert uow.staff.find_by_email(email) is None
+
+    def test_a_family_email_may_be_used_in_another_organisation(
+        self, make_uow: MakeUow, school: School, other_school: School
+    ) -> None:
+        same = f.family(
+            other_school.organisation.id,
+            primary_contact_email=school.family.primary_contact_email,
+        )
+        save(make_uow, same)
+        with make_uow(other_school.organisation.id) as uow:
+            found = uow.families.find_by_email(school.family.primary_contact_email)
+            assert ids(found) == [same.id]
+
+    def test_an_invoice_number_may_be_used_in_another_organisation(
+        self, make_uow: MakeUow, school: School, other_school: School
+    ) -> None:
+        same = f.invoice(other_school.family, invoice_number=school.invoice.invoice_number)
+        save(make_uow, same)
+        with make_uow(other_school.organisation.id) as uow:
+            assert ids(uow.invoices.find_by_number(school.invoice.invoice_number)) == [same.id]
+
+    def test_a_student_may_enrol_again_once_the_first_enrolment_is_dropped(
+        self, make_uow: MakeUow, school: School
+    ) -> None:
+        org = school.organisation.id
+        with make_uow(org) as uow:
+            uow.enrolments.get(school.enrolment.id).drop(on=date(2026, 2, 20), reason="Sick")
+            uow.commit()
+        again = f.enrolment(school.student, school.cohort, enrolment_date=at(2026, 3, 1))
+        save(make_uow, again)
+        with make_uow(org) as uow:
+            live = uow.enrolments.find_live(school.student.id, school.cohort.id)
+            assert ids(live) == [again.id]
+            assert ids(uow.enrolments.list_for_student(school.student.id)) == ids(
+                [school.enrolment, again]
+            )
+
+    def test_payments_without_a_payment_intent_do_not_collide(
+        self, make_uow: MakeUow, school: School
+    ) -> None:
+        cash = [
+            f.payment(
+                school.family,
+                payment_method=m.PaymentMethod.CASH,
+                stripe_payment_intent_id=None,
+                payment_date=at(2026, 1, day),
+            )
+            for day in (1, 2)
+        ]
+        no_login = f.student(school.family, first_name="Nell", student_login_email=None)
+        save(make_uow, *cash, no_login)
+        with make_uow(school.organisation.id) as uow:
+            assert ids(uow.payments.list_for_family(school.family.id)) == ids(
+                [*cash, school.payment]
+            )
+            assert uow.students.find(no_login.id) is not None
+
+    def test_uniqueness_is_checked_against_committed_data_not_a_stale_copy(
+        self, make_uow: MakeUow, school: School
+    ) -> None:
+        # ``late`` loaded the staff member before ``early`` moved them to a new e-mail: the
+        # copy ``late`` holds still has the old address, but the committed one is the new.
+        org = school.organisation.id
+        new_email = f"moved{f.serial()}@rocket.example"
+        with make_uow(org) as late:
+            late.staff.get(school.staff.id)
+            with make_uow(org) as early:
+                early.staff.get(school.staff.id).update(email=new_email)
+                early.commit()
+            late.staff.add(f.staff(org, email=new_email))
+            with pytest.raises(Conflict):
+                late.commit()
+        with make_uow(org) as uow:
+            assert [s.email for s in uow.staff.list()].count(new_email) == 1
+
+
+# -- domain events ----------------------------------------------------------------------------
+
+
+class EventsContract(_Schools):
+    """collect_events hands over what the transaction's entities recorded, once."""
+
+    @staticmethod
+    def payment_requested(school: School) -> EnrolmentStatusChanged:
+        return EnrolmentStatusChanged(
+            organisation_id=school.organisation.id,
+            enrolment_id=school.waitlisted.id,
+            student_id=school.sibling.id,
+            cohort_id=school.cohort.id,
+            trigger="request_payment",
+            from_status="enquiry",
+            to_status="pending_payment",
+        )
+
+    def test_events_of_a_committed_transaction_are_collected_once(
+        self, make_uow: MakeUow, school: School
+    ) -> None:
+        paid = attrs.evolve(
+            self.payment_requested(school),
+            trigger="payment_received",
+            from_status="pending_payment",
+            to_status="enrolled",
+        )
+        cancelled = SessionCancelled(
+            organisation_id=school.organisation.id,
+            session_id=school.session.id,
+            cohort_id=school.cohort.id,
+            reason="Campus flooded",
+        )
+        with make_uow(school.organisation.id) as uow:
+            enrolment = uow.enrolments.get(school.waitlisted.id)
+            enrolment.request_payment()
+            enrolment.payment_received()
+            uow.sessions.get(school.session.id).cancel("Campus flooded")
+            uow.commit()
+            events = uow.collect_events()
+            assert uow.collect_events() == []
+        assert len(events) == 3
+        assert set(events) == {self.payment_requested(school), paid, cancelled}
+        assert events.index(self.payment_requested(school)) < events.index(paid)
+
+    def test_events_can_be_collected_after_leaving_the_committed_block(
+        self, make_uow: MakeUow, school: School
+    ) -> None:
+        with make_uow(school.organisation.id) as uow:
+            uow.enrolments.get(school.waitlisted.id).request_payment()
+            uow.commit()
+        assert uow.collect_events() == [self.payment_requested(school)]
+        assert uow.collect_events() == []
+
+    def test_events_of_added_entities_are_collected(
+        self, make_uow: MakeUow, school: School
+    ) -> None:
+        kid = f.student(school.family, first_name="Trinh")
+        trial = f.enrolment(kid, school.cohort)
+        with make_uow(school.organisation.id) as uow:
+            uow.students.add(kid)
+            uow.enrolments.add(trial)
+            trial.book_trial(school.session.id)
+            uow.commit()
+            events = uow.collect_events()
+        assert events == [
+            EnrolmentStatusChanged(
+                organisation_id=school.organisation.id,
+                enrolment_id=trial.id,
+                student_id=kid.id,
+                cohort_id=school.cohort.id,
+                trigger="book_trial",
+                from_status="enquiry",
+                to_status="trial",
+            )
+        ]
+
+    def test_events_of_a_rolled_back_transaction_are_dropped(
+        self, make_uow: MakeUow, school: School
+    ) -> None:
+        with make_uow(school.organisation.id) as uow:
+            uow.enrolments.get(school.waitlisted.id).request_payment()
+        assert uow.collect_events() == []
+        with make_uow(school.organisation.id) as uow:
+            enrolment = uow.enrolments.get(school.waitlisted.id)
+            assert enrolment.status is EnrolmentStatus.ENQUIRY
+            assert uow.collect_events() == []
+
+    def test_events_are_not_saved_with_the_entities(
+        self, make_uow: MakeUow, school: School
+    ) -> None:
+        with make_uow(school.organisation.id) as uow:
+            uow.sessions.get(school.session.id).cancel("Storm")
+            uow.commit()
+        with make_uow(school.organisation.id) as uow:
+            session = uow.sessions.get(school.session.id)
+            assert session.is_cancelled
+            assert uow.collect_events() == []
+
+
+# -- threads ----------------------------------------------------------------------------------
+
+
+class ConcurrencyContract:
+    """Units of work in parallel threads never lose an update."""
+
+    THREADS = 10
+    CAPACITY = 5
+
+    def test_parallel_seat_taking_never_overbooks(self, make_uow: MakeUow) -> None:
+        org = f.organisation()
+        campus, program = f.campus(org.id), f.program(org.id)
+        cohort = f.cohort(program, campus, max_capacity=self.CAPACITY)
+        home = f.family(org.id)
+        kids = [f.student(home, first_name=f"Kid {i}") for i in range(self.THREADS)]
+        save(make_uow, org, campus, program, cohort, home, *kids)
+        start = threading.Barrier(self.THREADS)
+        outcomes: dict[int, str] = {}
+        errors: list[BaseException] = []
+
+        def take_seat(i: int) -> None:
+            try:
+                start.wait(timeout=10)
+                for _attempt in range(200):
+                    with make_uow(org.id) as uow:
+                        loaded = uow.cohorts.get(cohort.id)
+                        try:
+                            loaded.take_seat()
+                        except Conflict:
+                            outcomes[i] = "full"
+                            return
+                        uow.enrolments.add(
+                            f.enrolment(kids[i], loaded, status=EnrolmentStatus.PENDING_PAYMENT)
+                        )
+                        try:
+                            uow.commit()
+                        except Conflict:
+                            continue  # someone else committed first: reload and retry
+                        outcomes[i] = "seat"
+                        return
+                outcomes[i] = "gave up"
+            except BaseException as error:
+                errors.append(error)
+
+        threads = [threading.Thread(target=take_seat, args=(i,)) for i in range(self.THREADS)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        assert errors == []
+        free = self.THREADS - self.CAPACITY
+        assert sorted(outcomes.values()) == ["full"] * free + ["seat"] * self.CAPACITY
+        seated = {kids[i].id for i, outcome in outcomes.items() if outcome == "seat"}
+        with make_uow(org.id) as uow:
+            final = uow.cohorts.get(cohort.id)
+            assert final.current_enrolments == self.CAPACITY
+            assert final.status is m.CohortStatus.FULL
+            enrolled = uow.enrolments.list_for_cohort(cohort.id)
+            assert {e.student_id for e in enrolled} == seated
+
+
+#: Every contract class, for a backend that wants them all.
+ALL_CONTRACTS: Sequence[type] = (
+    RepositoryContract,
+    LookupContract,
+    UnitOfWorkContract,
+    UniquenessContract,
+    EventsContract,
+    ConcurrencyContract,
+)
