@@ -10,54 +10,21 @@ import pkgutil
 import sys
 import typing
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from pathlib import Path
 from types import ModuleType
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import attrs
 import pytest
+from tests.unit.examples import EXAMPLES, ORG_ID
 
 import rocket_core
 from rocket_core import model
-from rocket_core.model import (
-    Attendance,
-    AttendanceStatus,
-    AuditEntry,
-    Campus,
-    CampusStaff,
-    Cohort,
-    CohortStaff,
-    CohortStaffRole,
-    Enrolment,
-    Entity,
-    Family,
-    Invoice,
-    Message,
-    Notification,
-    Organisation,
-    ParticipantType,
-    Payment,
-    PaymentMethod,
-    Program,
-    ProjectSubmission,
-    Session,
-    SessionStaff,
-    SkillNode,
-    SkillProgress,
-    SkillProgressChange,
-    SkillStatus,
-    SkillTree,
-    Staff,
-    StaffRole,
-    Student,
-)
+from rocket_core.model import Entity, Organisation
 
 SRC = Path(rocket_core.__file__).resolve().parent
-ORG_ID = UUID("00000000-0000-4000-8000-000000000001")
-NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 
 
 def all_modules() -> list[ModuleType]:
@@ -368,118 +335,12 @@ DATA_MODEL_ENTITIES = [
     "CohortStaff",
 ]
 
-#: The fields needed to build a valid instance of each entity.
-VALID_FIELDS: dict[type[Entity], dict[str, Any]] = {
-    Organisation: {"name": "Rocket Academy"},
-    Campus: {"organisation_id": ORG_ID, "name": "Werribee Campus"},
-    Staff: {
-        "organisation_id": ORG_ID,
-        "email": "ada@rocket.example",
-        "password_hash": "argon2id$hash",
-        "first_name": "Ada",
-        "last_name": "Lovelace",
-        "role": StaffRole.LEAD_INSTRUCTOR,
-    },
-    CampusStaff: {"organisation_id": ORG_ID, "campus_id": uuid4(), "staff_id": uuid4()},
-    Program: {"organisation_id": ORG_ID, "name": "Scratch Basics Level 1"},
-    Cohort: {
-        "organisation_id": ORG_ID,
-        "program_id": uuid4(),
-        "campus_id": uuid4(),
-        "name": "Scratch Basics - Spring 2026",
-        "start_date": date(2026, 2, 2),
-        "end_date": date(2026, 4, 3),
-        "max_capacity": 12,
-    },
-    CohortStaff: {
-        "organisation_id": ORG_ID,
-        "cohort_id": uuid4(),
-        "staff_id": uuid4(),
-        "role": CohortStaffRole.LEAD_INSTRUCTOR,
-    },
-    Session: {
-        "organisation_id": ORG_ID,
-        "cohort_id": uuid4(),
-        "session_number": 1,
-        "scheduled_date": date(2026, 2, 2),
-        "scheduled_start_time": time(16, 0),
-        "scheduled_end_time": time(17, 30),
-    },
-    SessionStaff: {"organisation_id": ORG_ID, "session_id": uuid4(), "staff_id": uuid4()},
-    Family: {
-        "organisation_id": ORG_ID,
-        "primary_contact_name": "Grace Hopper",
-        "primary_contact_email": "grace@family.example",
-    },
-    Student: {
-        "organisation_id": ORG_ID,
-        "family_id": uuid4(),
-        "first_name": "Alan",
-        "last_name": "Turing",
-        "date_of_birth": date(2016, 6, 15),
-    },
-    Enrolment: {"organisation_id": ORG_ID, "student_id": uuid4(), "cohort_id": uuid4()},
-    Attendance: {
-        "organisation_id": ORG_ID,
-        "session_id": uuid4(),
-        "student_id": uuid4(),
-        "enrolment_id": uuid4(),
-        "status": AttendanceStatus.PRESENT,
-    },
-    SkillTree: {"organisation_id": ORG_ID, "name": "Python Fundamentals"},
-    SkillNode: {"organisation_id": ORG_ID, "skill_tree_id": uuid4(), "name": "Loops"},
-    SkillProgress: {"organisation_id": ORG_ID, "student_id": uuid4(), "skill_node_id": uuid4()},
-    SkillProgressChange: {
-        "organisation_id": ORG_ID,
-        "skill_progress_id": uuid4(),
-        "from_status": SkillStatus.NOT_STARTED,
-        "to_status": SkillStatus.IN_PROGRESS,
-        "changed_at": NOW,
-    },
-    ProjectSubmission: {
-        "organisation_id": ORG_ID,
-        "student_id": uuid4(),
-        "cohort_id": uuid4(),
-        "title": "Maze game",
-    },
-    Invoice: {
-        "organisation_id": ORG_ID,
-        "invoice_number": "INV-2026-001234",
-        "family_id": uuid4(),
-        "issue_date": date(2026, 2, 2),
-        "due_date": date(2026, 2, 16),
-        "total_amount": Decimal("495.00"),
-        "amount_outstanding": Decimal("495.00"),
-    },
-    Payment: {
-        "organisation_id": ORG_ID,
-        "family_id": uuid4(),
-        "amount": Decimal("495.00"),
-        "payment_method": PaymentMethod.CASH,
-    },
-    Message: {
-        "organisation_id": ORG_ID,
-        "sender_type": ParticipantType.STAFF,
-        "sender_staff_id": uuid4(),
-        "recipient_type": ParticipantType.PARENT,
-        "recipient_family_id": uuid4(),
-        "subject": "Welcome",
-        "body": "Welcome to Rocket Academy.",
-    },
-    Notification: {
-        "organisation_id": ORG_ID,
-        "recipient_family_id": uuid4(),
-        "template_name": "attendance_alert",
-        "subject": "Absent today",
-        "body": "Your child was marked absent.",
-    },
-    AuditEntry: {
-        "organisation_id": ORG_ID,
-        "action": "enrolment.create",
-        "entity_type": "Enrolment",
-        "summary": "Enrolled Alan Turing",
-    },
-}
+
+def example(cls: type[Entity]) -> Entity:
+    """A new valid ``cls``, from its builder in tests/unit/examples.py."""
+    entity = EXAMPLES[cls]()
+    assert type(entity) is cls, f"the example of {cls.__name__} is a {type(entity).__name__}"
+    return entity
 
 
 def model_classes() -> list[type]:
@@ -516,7 +377,7 @@ def test_attrs_class_with_an_id_is_an_entity(cls: type) -> None:
 
 def test_every_entity_has_a_valid_example() -> None:
     # So the tests below cover new entities too.
-    assert set(ENTITIES) == set(VALID_FIELDS)
+    assert set(ENTITIES) == set(EXAMPLES)
 
 
 @pytest.mark.parametrize("cls", ENTITIES, ids=lambda c: c.__name__)
@@ -529,7 +390,7 @@ def test_entity_is_an_attrs_class_without_generated_equality(cls: type[Entity]) 
 
 @pytest.mark.parametrize("cls", ENTITIES, ids=lambda c: c.__name__)
 def test_entities_compare_by_identity_and_are_hashable(cls: type[Entity]) -> None:
-    first = cls(**VALID_FIELDS[cls])
+    first = example(cls)
     twin = attrs.evolve(first)  # the same value in every field, id included
     assert attrs.asdict(first) == attrs.asdict(twin)
     assert first == first
@@ -542,7 +403,7 @@ def test_entities_compare_by_identity_and_are_hashable(cls: type[Entity]) -> Non
 @pytest.mark.parametrize("cls", ENTITIES, ids=lambda c: c.__name__)
 def test_entity_has_a_uuid_id(cls: type[Entity]) -> None:
     assert typing.get_type_hints(cls)["id"] is UUID
-    first, second = cls(**VALID_FIELDS[cls]), cls(**VALID_FIELDS[cls])
+    first, second = example(cls), example(cls)
     assert isinstance(first.id, UUID)
     assert first.id != second.id  # a fresh id for each new entity
 
@@ -553,7 +414,7 @@ def test_entity_has_a_uuid_id(cls: type[Entity]) -> None:
 def test_tenant_scoped_entity_has_an_organisation_id(cls: type[Entity]) -> None:
     assert "organisation_id" in attrs.fields_dict(cls)
     assert typing.get_type_hints(cls)["organisation_id"] is UUID
-    assert cls(**VALID_FIELDS[cls]).organisation_id == ORG_ID
+    assert example(cls).organisation_id == ORG_ID
 
 
 def test_organisation_is_the_tenant_itself() -> None:

@@ -7,177 +7,41 @@ change to the code's enums cannot silently change the data model.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime, time
-from decimal import Decimal
 from enum import Enum
 from typing import Any
-from uuid import UUID, uuid4
 
 import pytest
+from tests.unit.examples import (
+    make_attendance,
+    make_cohort,
+    make_cohort_staff,
+    make_enrolment,
+    make_invoice,
+    make_message,
+    make_notification,
+    make_payment,
+    make_program,
+    make_session,
+    make_skill_progress,
+    make_staff,
+)
 
 from rocket_core.errors import ValidationError
 from rocket_core.model import (
-    Attendance,
     AttendanceStatus,
-    Cohort,
-    CohortStaff,
     CohortStaffRole,
     CohortStatus,
-    Enrolment,
     EnrolmentStatus,
-    Invoice,
     InvoiceStatus,
-    Message,
-    Notification,
     NotificationChannel,
     NotificationStatus,
     ParticipantType,
-    Payment,
     PaymentMethod,
-    Program,
-    Session,
     SessionStatus,
     SkillLevel,
-    SkillProgress,
     SkillStatus,
-    Staff,
     StaffRole,
 )
-
-ORG_ID = UUID("00000000-0000-4000-8000-000000000001")
-NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
-
-
-# -- factories: a valid entity, with keyword overrides ----------------------------------------
-
-
-def make_program(**overrides: Any) -> Program:
-    fields: dict[str, Any] = {"organisation_id": ORG_ID, "name": "Scratch Basics Level 1"}
-    return Program(**{**fields, **overrides})
-
-
-def make_cohort(**overrides: Any) -> Cohort:
-    fields: dict[str, Any] = {
-        "organisation_id": ORG_ID,
-        "program_id": uuid4(),
-        "campus_id": uuid4(),
-        "name": "Scratch Basics - Spring 2026",
-        "start_date": date(2026, 2, 2),
-        "end_date": date(2026, 4, 3),
-        "max_capacity": 12,
-    }
-    return Cohort(**{**fields, **overrides})
-
-
-def make_session(**overrides: Any) -> Session:
-    fields: dict[str, Any] = {
-        "organisation_id": ORG_ID,
-        "cohort_id": uuid4(),
-        "session_number": 1,
-        "scheduled_date": date(2026, 2, 2),
-        "scheduled_start_time": time(16, 0),
-        "scheduled_end_time": time(17, 30),
-    }
-    return Session(**{**fields, **overrides})
-
-
-def make_enrolment(**overrides: Any) -> Enrolment:
-    fields: dict[str, Any] = {
-        "organisation_id": ORG_ID,
-        "student_id": uuid4(),
-        "cohort_id": uuid4(),
-    }
-    return Enrolment(**{**fields, **overrides})
-
-
-def make_staff(**overrides: Any) -> Staff:
-    fields: dict[str, Any] = {
-        "organisation_id": ORG_ID,
-        "email": "ada@rocket.example",
-        "password_hash": "argon2id$hash",
-        "first_name": "Ada",
-        "last_name": "Lovelace",
-        "role": StaffRole.LEAD_INSTRUCTOR,
-    }
-    return Staff(**{**fields, **overrides})
-
-
-def make_attendance(**overrides: Any) -> Attendance:
-    fields: dict[str, Any] = {
-        "organisation_id": ORG_ID,
-        "session_id": uuid4(),
-        "student_id": uuid4(),
-        "enrolment_id": uuid4(),
-        "status": AttendanceStatus.PRESENT,
-    }
-    return Attendance(**{**fields, **overrides})
-
-
-def make_skill_progress(**overrides: Any) -> SkillProgress:
-    fields: dict[str, Any] = {
-        "organisation_id": ORG_ID,
-        "student_id": uuid4(),
-        "skill_node_id": uuid4(),
-    }
-    return SkillProgress(**{**fields, **overrides})
-
-
-def make_invoice(**overrides: Any) -> Invoice:
-    fields: dict[str, Any] = {
-        "organisation_id": ORG_ID,
-        "invoice_number": "INV-2026-001234",
-        "family_id": uuid4(),
-        "issue_date": date(2026, 2, 2),
-        "due_date": date(2026, 2, 16),
-        "total_amount": Decimal("495.00"),
-        "amount_outstanding": Decimal("495.00"),
-    }
-    return Invoice(**{**fields, **overrides})
-
-
-def make_payment(**overrides: Any) -> Payment:
-    fields: dict[str, Any] = {
-        "organisation_id": ORG_ID,
-        "family_id": uuid4(),
-        "amount": Decimal("495.00"),
-        "payment_method": PaymentMethod.BANK_TRANSFER,
-    }
-    return Payment(**{**fields, **overrides})
-
-
-def make_message(**overrides: Any) -> Message:
-    fields: dict[str, Any] = {
-        "organisation_id": ORG_ID,
-        "sender_type": ParticipantType.STAFF,
-        "sender_staff_id": uuid4(),
-        "recipient_type": ParticipantType.PARENT,
-        "recipient_family_id": uuid4(),
-        "subject": "Welcome",
-        "body": "Welcome to Rocket Academy.",
-    }
-    return Message(**{**fields, **overrides})
-
-
-def make_notification(**overrides: Any) -> Notification:
-    fields: dict[str, Any] = {
-        "organisation_id": ORG_ID,
-        "recipient_family_id": uuid4(),
-        "template_name": "attendance_alert",
-        "subject": "Absent today",
-        "body": "Your child was marked absent.",
-    }
-    return Notification(**{**fields, **overrides})
-
-
-def make_cohort_staff(**overrides: Any) -> CohortStaff:
-    fields: dict[str, Any] = {
-        "organisation_id": ORG_ID,
-        "cohort_id": uuid4(),
-        "staff_id": uuid4(),
-        "role": CohortStaffRole.LEAD_INSTRUCTOR,
-    }
-    return CohortStaff(**{**fields, **overrides})
-
 
 # -- the enums' values --------------------------------------------------------------------------
 

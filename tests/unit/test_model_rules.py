@@ -1,7 +1,8 @@
 """The data model's rules, one at a time: field validation at construction, the cross-field
 rules, and each entity method's single-entity rules.
 
-Each test starts from a valid entity made by a factory below and changes one thing.
+Each test starts from a valid entity made by a factory of tests/unit/examples.py and changes
+one thing.
 """
 
 from __future__ import annotations
@@ -14,220 +15,50 @@ from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
 import pytest
+from tests.unit.examples import (
+    EXAMPLES,
+    NOW,
+    ORG_ID,
+    make_attendance,
+    make_campus,
+    make_cohort,
+    make_enrolment,
+    make_family,
+    make_invoice,
+    make_message,
+    make_notification,
+    make_organisation,
+    make_payment,
+    make_program,
+    make_project_submission,
+    make_session,
+    make_skill_node,
+    make_skill_progress,
+    make_skill_tree,
+    make_staff,
+    make_student,
+)
 
 from rocket_core.errors import Conflict, InvalidTransition, ValidationError
 from rocket_core.events import SessionCancelled
 from rocket_core.model import (
-    Attendance,
     AttendanceStatus,
-    Campus,
-    Cohort,
     CohortStatus,
-    Enrolment,
     EnrolmentStatus,
-    Family,
     Invoice,
     InvoiceStatus,
     LineItem,
-    Message,
-    Notification,
     NotificationStatus,
-    Organisation,
     ParticipantType,
-    Payment,
-    PaymentMethod,
-    Program,
-    ProjectSubmission,
-    Session,
     SessionStatus,
-    SkillNode,
-    SkillProgress,
     SkillStatus,
-    SkillTree,
-    Staff,
-    StaffRole,
-    Student,
     invoice_number,
 )
 
-ORG_ID = UUID("00000000-0000-4000-8000-000000000001")
-NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 LATER = NOW + timedelta(hours=2)
 MELBOURNE = "Australia/Melbourne"
 
 Factory = Callable[..., Any]
-
-
-# -- factories: a valid entity, with keyword overrides ----------------------------------------
-
-
-def make_organisation(**overrides: Any) -> Organisation:
-    fields: dict[str, Any] = {"name": "Rocket Academy"}
-    return Organisation(**{**fields, **overrides})
-
-
-def make_campus(**overrides: Any) -> Campus:
-    fields: dict[str, Any] = {"organisation_id": ORG_ID, "name": "Werribee Campus"}
-    return Campus(**{**fields, **overrides})
-
-
-def make_staff(**overrides: Any) -> Staff:
-    fields: dict[str, Any] = {
-        "organisation_id": ORG_ID,
-        "email": "ada@rocket.example",
-        "password_hash": "argon2id$hash",
-        "first_name": "Ada",
-        "last_name": "Lovelace",
-        "role": StaffRole.LEAD_INSTRUCTOR,
-    }
-    return Staff(**{**fields, **overrides})
-
-
-def make_program(**overrides: Any) -> Program:
-    fields: dict[str, Any] = {"organisation_id": ORG_ID, "name": "Scratch Basics Level 1"}
-    return Program(**{**fields, **overrides})
-
-
-def make_cohort(**overrides: Any) -> Cohort:
-    fields: dict[str, Any] = {
-        "organisation_id": ORG_ID,
-        "program_id": uuid4(),
-        "campus_id": uuid4(),
-        "name": "Scratch Basics - Spring 2026",
-        "start_date": date(2026, 2, 2),
-        "end_date": date(2026, 4, 3),
-        "max_capacity": 3,
-    }
-    return Cohort(**{**fields, **overrides})
-
-
-def make_session(**overrides: Any) -> Session:
-    fields: dict[str, Any] = {
-        "organisation_id": ORG_ID,
-        "cohort_id": uuid4(),
-        "session_number": 1,
-        "scheduled_date": date(2026, 2, 2),
-        "scheduled_start_time": time(16, 0),
-        "scheduled_end_time": time(17, 30),
-    }
-    return Session(**{**fields, **overrides})
-
-
-def make_family(**overrides: Any) -> Family:
-    fields: dict[str, Any] = {
-        "organisation_id": ORG_ID,
-        "primary_contact_name": "Grace Hopper",
-        "primary_contact_email": "grace@family.example",
-    }
-    return Family(**{**fields, **overrides})
-
-
-def make_student(**overrides: Any) -> Student:
-    fields: dict[str, Any] = {
-        "organisation_id": ORG_ID,
-        "family_id": uuid4(),
-        "first_name": "Alan",
-        "last_name": "Turing",
-        "date_of_birth": date(2016, 6, 15),
-    }
-    return Student(**{**fields, **overrides})
-
-
-def make_enrolment(**overrides: Any) -> Enrolment:
-    fields: dict[str, Any] = {
-        "organisation_id": ORG_ID,
-        "student_id": uuid4(),
-        "cohort_id": uuid4(),
-    }
-    return Enrolment(**{**fields, **overrides})
-
-
-def make_attendance(**overrides: Any) -> Attendance:
-    fields: dict[str, Any] = {
-        "organisation_id": ORG_ID,
-        "session_id": uuid4(),
-        "student_id": uuid4(),
-        "enrolment_id": uuid4(),
-        "status": AttendanceStatus.ABSENT,
-        "recorded_at": NOW,
-    }
-    return Attendance(**{**fields, **overrides})
-
-
-def make_skill_tree(**overrides: Any) -> SkillTree:
-    fields: dict[str, Any] = {"organisation_id": ORG_ID, "name": "Python Fundamentals"}
-    return SkillTree(**{**fields, **overrides})
-
-
-def make_skill_node(**overrides: Any) -> SkillNode:
-    fields: dict[str, Any] = {"organisation_id": ORG_ID, "skill_tree_id": uuid4(), "name": "Loops"}
-    return SkillNode(**{**fields, **overrides})
-
-
-def make_skill_progress(**overrides: Any) -> SkillProgress:
-    fields: dict[str, Any] = {
-        "organisation_id": ORG_ID,
-        "student_id": uuid4(),
-        "skill_node_id": uuid4(),
-    }
-    return SkillProgress(**{**fields, **overrides})
-
-
-def make_project(**overrides: Any) -> ProjectSubmission:
-    fields: dict[str, Any] = {
-        "organisation_id": ORG_ID,
-        "student_id": uuid4(),
-        "cohort_id": uuid4(),
-        "title": "Maze game",
-    }
-    return ProjectSubmission(**{**fields, **overrides})
-
-
-def make_invoice(**overrides: Any) -> Invoice:
-    fields: dict[str, Any] = {
-        "organisation_id": ORG_ID,
-        "invoice_number": "INV-2026-001234",
-        "family_id": uuid4(),
-        "issue_date": date(2026, 2, 2),
-        "due_date": date(2026, 2, 16),
-        "total_amount": Decimal("100.00"),
-        "amount_outstanding": Decimal("100.00"),
-    }
-    return Invoice(**{**fields, **overrides})
-
-
-def make_payment(**overrides: Any) -> Payment:
-    fields: dict[str, Any] = {
-        "organisation_id": ORG_ID,
-        "family_id": uuid4(),
-        "amount": Decimal("100.00"),
-        "payment_method": PaymentMethod.CREDIT_CARD,
-    }
-    return Payment(**{**fields, **overrides})
-
-
-def make_message(**overrides: Any) -> Message:
-    fields: dict[str, Any] = {
-        "organisation_id": ORG_ID,
-        "sender_type": ParticipantType.STAFF,
-        "sender_staff_id": uuid4(),
-        "recipient_type": ParticipantType.PARENT,
-        "recipient_family_id": uuid4(),
-        "subject": "Welcome",
-        "body": "Welcome to Rocket Academy.",
-    }
-    return Message(**{**fields, **overrides})
-
-
-def make_notification(**overrides: Any) -> Notification:
-    fields: dict[str, Any] = {
-        "organisation_id": ORG_ID,
-        "recipient_family_id": uuid4(),
-        "template_name": "attendance_alert",
-        "subject": "Absent today",
-        "body": "Your child was marked absent.",
-    }
-    return Notification(**{**fields, **overrides})
 
 
 def refused(factory: Factory, field: str, *words: str, **overrides: Any) -> ValidationError:
@@ -243,26 +74,7 @@ def refused(factory: Factory, field: str, *words: str, **overrides: Any) -> Vali
 
 # -- the factories themselves build valid entities ------------------------------------------
 
-ALL_FACTORIES = [
-    make_organisation,
-    make_campus,
-    make_staff,
-    make_program,
-    make_cohort,
-    make_session,
-    make_family,
-    make_student,
-    make_enrolment,
-    make_attendance,
-    make_skill_tree,
-    make_skill_node,
-    make_skill_progress,
-    make_project,
-    make_invoice,
-    make_payment,
-    make_message,
-    make_notification,
-]
+ALL_FACTORIES = list(EXAMPLES.values())
 
 
 @pytest.mark.parametrize("factory", ALL_FACTORIES, ids=lambda f: f.__name__)
@@ -284,7 +96,7 @@ REQUIRED_TEXT = [
     (make_student, "Student.first_name", "first_name"),
     (make_skill_tree, "SkillTree.name", "name"),
     (make_skill_node, "SkillNode.name", "name"),
-    (make_project, "ProjectSubmission.title", "title"),
+    (make_project_submission, "ProjectSubmission.title", "title"),
     (make_message, "Message.subject", "subject"),
     (make_notification, "Notification.template_name", "template_name"),
 ]
@@ -1009,7 +821,7 @@ def test_skill_progress_mastered_at_is_set_exactly_when_mastered(
     "url", ["https://scratch.mit.edu/projects/123", "http://replit.com/@kid/maze"]
 )
 def test_project_url_http_or_https_is_accepted(url: str) -> None:
-    assert make_project(project_url=url).project_url == url
+    assert make_project_submission(project_url=url).project_url == url
 
 
 @pytest.mark.parametrize(
@@ -1017,17 +829,19 @@ def test_project_url_http_or_https_is_accepted(url: str) -> None:
     ["ftp://example.com/maze.sb3", "not a url", "https://", "javascript:alert(1)", "/maze.sb3"],
 )
 def test_project_url_other_than_http_or_https_is_refused(url: str) -> None:
-    refused(make_project, "ProjectSubmission.project_url", "http", project_url=url)
+    refused(make_project_submission, "ProjectSubmission.project_url", "http", project_url=url)
 
 
 def test_project_url_longer_than_500_characters_is_refused() -> None:
     url = "https://example.com/" + "a" * 481  # 501 characters
-    refused(make_project, "ProjectSubmission.project_url", "at most 500", project_url=url)
+    refused(
+        make_project_submission, "ProjectSubmission.project_url", "at most 500", project_url=url
+    )
 
 
 @pytest.mark.parametrize("score", [Decimal("0.00"), Decimal("87.50"), Decimal("999.99")])
 def test_project_score_below_1000_is_accepted(score: Decimal) -> None:
-    assert make_project(score=score, graded_at=NOW).score == score
+    assert make_project_submission(score=score, graded_at=NOW).score == score
 
 
 @pytest.mark.parametrize(
@@ -1041,7 +855,7 @@ def test_project_score_below_1000_is_accepted(score: Decimal) -> None:
     ids=["1000", "negative", "float", "sub-hundredth"],
 )
 def test_project_score_out_of_range_is_refused(score: object, word: str) -> None:
-    refused(make_project, "ProjectSubmission.score", word, score=score, graded_at=NOW)
+    refused(make_project_submission, "ProjectSubmission.score", word, score=score, graded_at=NOW)
 
 
 @pytest.mark.parametrize(
@@ -1051,7 +865,7 @@ def test_project_score_and_graded_at_go_together(
     score: Decimal | None, graded_at: datetime | None
 ) -> None:
     refused(
-        make_project,
+        make_project_submission,
         "ProjectSubmission.graded_at",
         "score",
         score=score,
@@ -1071,7 +885,7 @@ INSTANT_FIELDS = [
     (make_attendance, "recorded_at"),
     (make_payment, "payment_date"),
     (make_message, "sent_at"),
-    (make_project, "submitted_at"),
+    (make_project_submission, "submitted_at"),
 ]
 
 
