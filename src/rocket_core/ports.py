@@ -158,6 +158,12 @@ class CohortRepository(Repository[Cohort]):
     ) -> list[Cohort]:
         """Matching cohorts ordered by start date, then name."""
 
+    @abstractmethod
+    def get_for_update(self, cohort_id: UUID) -> Cohort:
+        """The cohort as committed now, locked until this transaction ends: another
+        transaction asking for the same lock waits. Use it before counting or changing
+        seats; call it before reading anything else in the transaction. NotFound if absent."""
+
 
 class CohortStaffRepository(AssociationRepository[CohortStaff]):
     """Instructors and teaching assistants of cohorts."""
@@ -331,6 +337,13 @@ class InvoiceRepository(Repository[Invoice]):
     @abstractmethod
     def list_for_enrolment(self, enrolment_id: UUID) -> list[Invoice]:
         """Invoices raised for an enrolment, by issue date, then number."""
+
+    @abstractmethod
+    def next_number(self, year: int) -> str:
+        """Allocate the organisation's next invoice number for ``year`` (INV-2026-000001,
+        then 000002...). Numbers are unique per organisation and never reused: concurrent
+        transactions wait for each other, and a rolled-back transaction gives its number
+        back, so committed numbers have no gaps."""
 
 
 class PaymentRepository(Repository[Payment]):

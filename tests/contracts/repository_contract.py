@@ -1433,9 +1433,13 @@ class UnitOfWorkContract(_Schools):
         extra = f.campus(school.organisation.id)
         with make_uow(school.organisation.id) as first, make_uow(school.organisation.id) as second:
             first.cohorts.get(school.cohort.id).take_seat()
-            second.families.get(school.family.id).update(account_balance=Decimal("1.00"))
+            # ``second`` reads everything before it changes anything: on SQLite a query after a
+            # change flushes it, which takes the database's single write lock until commit.
+            family = second.families.get(school.family.id)
+            cohort = second.cohorts.get(school.cohort.id)
+            family.update(account_balance=Decimal("1.00"))
             second.campuses.add(extra)
-            second.cohorts.get(school.cohort.id).take_seat()
+            cohort.take_seat()
             first.commit()
             with pytest.raises(Conflict):
                 second.commit()

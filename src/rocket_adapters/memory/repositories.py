@@ -115,6 +115,13 @@ class MemoryCohortRepository(MemoryRepository[m.Cohort], ports.CohortRepository)
             lambda c: (c.start_date, c.name, c.id),
         )
 
+    def get_for_update(self, cohort_id: UUID) -> m.Cohort:
+        self._uow.lock_row((m.Cohort, cohort_id))
+        found = self._uow.reload(m.Cohort, cohort_id)
+        if found is None:
+            raise NotFound(self.entity_name, cohort_id)
+        return found
+
 
 class MemoryCohortStaffRepository(
     MemoryAssociationRepository[m.CohortStaff], ports.CohortStaffRepository
@@ -293,6 +300,9 @@ class MemoryInvoiceRepository(MemoryRepository[m.Invoice], ports.InvoiceReposito
             lambda i: i.enrolment_id == enrolment_id,
             lambda i: (i.issue_date, i.invoice_number),
         )
+
+    def next_number(self, year: int) -> str:
+        return self._uow.next_invoice_number(year)
 
 
 class MemoryPaymentRepository(MemoryRepository[m.Payment], ports.PaymentRepository):

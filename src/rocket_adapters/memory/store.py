@@ -75,6 +75,10 @@ class MemoryStore:
     def __init__(self) -> None:
         self.tables: defaultdict[type, dict[UUID, m.Entity]] = defaultdict(dict)
         self.lock = threading.RLock()
+        #: Row locks held by units of work until they end (``get_for_update``, numbers).
+        self.row_locks: defaultdict[Hashable, threading.Lock] = defaultdict(threading.Lock)
+        #: The last invoice number handed out, per (organisation, year).
+        self.invoice_counters: dict[tuple[UUID, int], int] = {}
 
     def unit_of_work(self, organisation_id: UUID) -> MemoryUnitOfWork:
         """A unit of work for one organisation over this store."""

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterable
+import threading
+from collections.abc import Callable, Hashable, Iterable
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -17,6 +18,9 @@ from rocket_core.ports import UnitOfWork
 
 E = TypeVar("E", bound=m.Entity)
 Key = tuple[type, UUID]
+
+#: How long a transaction waits for a row lock before giving up with Conflict.
+LOCK_TIMEOUT_SECONDS = 30
 
 
 def _fingerprint(entity: m.Entity) -> dict[str, Any]:
@@ -45,6 +49,8 @@ class MemoryUnitOfWork(UnitOfWork):
         self._new: dict[Key, m.Entity] = {}
         self._removed: set[Key] = set()
         self._seen: list[m.Entity] = []
+        self._held: list[threading.Lock] = []
+        self._counters: dict[int, int] = {}
         self.organisations = r.MemoryOrganisationRepository(self, m.Organisation)
         self.campuses = r.MemoryCampusRepository(self, m.Campus)
         self.staff = r.MemoryStaffRepository(self, m.Staff)
@@ -88,6 +94,8 @@ class MemoryUnitOfWork(UnitOfWork):
                 self.store.tables[key[0]][key[1]] = stored
             for cls, entity_id in self._removed:
                 self.store.tables[cls].pop(entity_id, None)
+            for year, number in self._counters.items():
+                self.store.invoice_counters[(self.organisation_id, year)] = number
         self._seen = [*self._loaded.values(), *self._new.values()]
         self._reset()
         self._active = False
@@ -107,6 +115,41 @@ class MemoryUnitOfWork(UnitOfWork):
 
     def _reset(self) -> None:
         self._loaded, self._snapshots, self._new, self._removed = {}, {}, {}, set()
+        self._counters = {}
+        for held in reversed(self._held):
+            held.release()
+        self._held = []
+
+    def lock_row(self, key: Hashable) -> None:
+        """Hold the store's lock on ``key`` until this transaction ends (like SELECT ... FOR
+        UPDATE); another transaction asking for it waits."""
+        self._require_active()
+        row_lock = self.store.row_locks[key]
+        if row_lock in self._held:
+            return
+        if not row_lock.acquire(timeout=LOCK_TIMEOUT_SECONDS):
+            raise Conflict(f"waited {LOCK_TIMEOUT_SECONDS}s for a lock held by another transaction")
+        self._held.append(row_lock)
+
+    def reload(self, cls: type[E], entity_id: UUID) -> E | None:
+        """The committed state of an entity, replacing this transaction's unchanged copy."""
+        key = (cls, entity_id)
+        loaded = self._loaded.get(key)
+        if loaded is not None:
+            if _fingerprint(loaded) != self._snapshots[key]:
+                raise Conflict(f"{cls.__name__} {entity_id} was changed before it was locked")
+            del self._loaded[key]
+        return self.load(cls, entity_id)
+
+    def next_invoice_number(self, year: int) -> str:
+        """Allocate the next number under the (organisation, year) counter's lock."""
+        self.lock_row(("invoice_counter", self.organisation_id, year))
+        with self.store.lock:
+            last = self._counters.get(year) or self.store.invoice_counters.get(
+                (self.organisation_id, year), 0
+            )
+        self._counters[year] = last + 1
+        return m.invoice_number(year, last + 1)
 
     def _require_active(self) -> None:
         if not self._active:

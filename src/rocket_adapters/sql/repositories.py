@@ -1,0 +1,327 @@
+"""SQL repositories: each port's lookups as SELECTs scoped to the unit of work's organisation."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import date
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from uuid import UUID
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from rocket_adapters.sql import tables as t
+from rocket_adapters.sql.mapping import TABLE_OF
+from rocket_core import model as m
+from rocket_core import ports
+from rocket_core.enrolment_machine import TERMINAL_STATES, EnrolmentStatus
+from rocket_core.errors import NotFound
+
+if TYPE_CHECKING:
+    from rocket_adapters.sql.unit_of_work import SqlUnitOfWork
+
+E = TypeVar("E", bound=m.Entity)
+
+
+class SqlRepository(ports.Repository[E], Generic[E]):
+    """add / find for one entity type; ``_select`` starts every query in the organisation."""
+
+    def __init__(self, uow: SqlUnitOfWork, cls: type[E]) -> None:
+        self._uow = uow
+        self._cls = cls
+        self._table = TABLE_OF[cls]
+        self.c = self._table.c
+
+    def add(self, entity: E) -> None:
+        if not isinstance(entity, self._cls):
+            raise TypeError(f"{type(self).__name__} stores {self._cls.__name__} only")
+        self._uow.track_new(entity)
+
+    def find(self, entity_id: UUID) -> E | None:
+        found: E | None = self._uow.one(self._select(self.c.id == entity_id))
+        return found
+
+    def _select(self, *where: Any) -> sa.Select[Any]:
+        return sa.select(self._cls).where(
+            self.c.organisation_id == self._uow.organisation_id, *where
+        )
+
+    def _list(self, *where: Any, order: Collection[Any] = ()) -> list[E]:
+        statement = self._select(*where).order_by(*order, self.c.id)
+        return list(self._uow.rows(statement))
+
+    def _first(self, *where: Any) -> E | None:
+        found: E | None = self._uow.one(self._select(*where).order_by(self.c.id))
+        return found
+
+
+class SqlAssociationRepository(SqlRepository[E], ports.AssociationRepository[E]):
+    """Join records, which may be removed."""
+
+    def remove(self, entity: E) -> None:
+        self._uow.remove(entity)
+
+
+class SqlOrganisationRepository(SqlRepository[m.Organisation], ports.OrganisationRepository):
+    def _select(self, *where: Any) -> sa.Select[Any]:
+        return sa.select(m.Organisation).where(self.c.id == self._uow.organisation_id, *where)
+
+    def current(self) -> m.Organisation:
+        found = self.find(self._uow.organisation_id)
+        if found is None:
+            raise NotFound("Organisation", self._uow.organisation_id)
+        return found
+
+
+class SqlCampusRepository(SqlRepository[m.Campus], ports.CampusRepository):
+    def list(self, *, active_only: bool = False) -> list[m.Campus]:
+        return self._list(*_active(self.c, active_only), order=[self.c.name])
+
+
+class SqlStaffRepository(SqlRepository[m.Staff], ports.StaffRepository):
+    def find_by_email(self, email: str) -> m.Staff | None:
+        return self._first(self.c.email == email.strip().lower())
+
+    def list(self, *, role: m.StaffRole | None = None, active_only: bool = False) -> list[m.Staff]:
+        where = [*_active(self.c, active_only)]
+        if role is not None:
+            where.append(self.c.role == role)
+        return self._list(*where, order=[self.c.last_name, self.c.first_name])
+
+
+class SqlCampusStaffRepository(
+    SqlAssociationRepository[m.CampusStaff], ports.CampusStaffRepository
+):
+    def find_assignment(self, campus_id: UUID, staff_id: UUID) -> m.CampusStaff | None:
+        return self._first(self.c.campus_id == campus_id, self.c.staff_id == staff_id)
+
+    def list_for_campus(self, campus_id: UUID) -> list[m.CampusStaff]:
+        return self._list(self.c.campus_id == campus_id, order=[self.c.assigned_at])
+
+    def list_for_staff(self, staff_id: UUID) -> list[m.CampusStaff]:
+        return self._list(self.c.staff_id == staff_id, order=[self.c.assigned_at])
+
+
+class SqlProgramRepository(SqlRepository[m.Program], ports.ProgramRepository):
+    def list(self, *, active_only: bool = False) -> list[m.Program]:
+        return self._list(*_active(self.c, active_only), order=[self.c.name])
+
+
+class SqlCohortRepository(SqlRepository[m.Cohort], ports.CohortRepository):
+    def list(
+        self,
+        *,
+        campus_id: UUID | None = None,
+        program_id: UUID | None = None,
+        statuses: Collection[m.CohortStatus] | None = None,
+    ) -> list[m.Cohort]:
+        where = []
+        if campus_id is not None:
+            where.append(self.c.campus_id == campus_id)
+        if program_id is not None:
+            where.append(self.c.program_id == program_id)
+        if statuses is not None:
+            where.append(self.c.status.in_(list(statuses)))
+        return self._list(*where, order=[self.c.start_date, self.c.name])
+
+    def get_for_update(self, cohort_id: UUID) -> m.Cohort:
+        where = self.c.id == cohort_id
+        if self._uow.database.dialect == "sqlite":
+            # SQLite locks the whole database for writing: a write that changes nothing takes
+            # that lock now, and the read below sees everything committed before it.
+            self._uow.execute(
+                sa.update(self._table)
+                .where(where, self.c.organisation_id == self._uow.organisation_id)
+                .values(version=self.c.version)
+            )
+            statement = self._select(where)
+        else:
+            statement = self._select(where).with_for_update()
+        found = self._uow.one(statement.execution_options(populate_existing=True))
+        if found is None:
+            raise NotFound(self.entity_name, cohort_id)
+        return found  # type: ignore[no-any-return]
+
+
+class SqlCohortStaffRepository(
+    SqlAssociationRepository[m.CohortStaff], ports.CohortStaffRepository
+):
+    def list_for_cohort(self, cohort_id: UUID) -> list[m.CohortStaff]:
+        return self._list(self.c.cohort_id == cohort_id, order=[self.c.assigned_at])
+
+    def list_for_staff(self, staff_id: UUID) -> list[m.CohortStaff]:
+        return self._list(self.c.staff_id == staff_id, order=[self.c.assigned_at])
+
+
+class SqlSessionRepository(SqlRepository[m.Session], ports.SessionRepository):
+    def list_for_cohort(self, cohort_id: UUID) -> list[m.Session]:
+        return self._list(self.c.cohort_id == cohort_id, order=[self.c.session_number])
+
+    def list_between(self, first_day: date, last_day: date) -> list[m.Session]:
+        return self._list(
+            self.c.scheduled_date.between(first_day, last_day),
+            order=[self.c.scheduled_date, self.c.scheduled_start_time],
+        )
+
+
+class SqlSessionStaffRepository(
+    SqlAssociationRepository[m.SessionStaff], ports.SessionStaffRepository
+):
+    def list_for_session(self, session_id: UUID) -> list[m.SessionStaff]:
+        return self._list(self.c.session_id == session_id, order=[self.c.assigned_at])
+
+    def list_for_staff(self, staff_id: UUID) -> list[m.SessionStaff]:
+        return self._list(self.c.staff_id == staff_id, order=[self.c.assigned_at])
+
+
+class SqlFamilyRepository(SqlRepository[m.Family], ports.FamilyRepository):
+    def find_by_email(self, email: str) -> m.Family | None:
+        return self._first(self.c.primary_contact_email == email.strip().lower())
+
+    def list(self, *, active_only: bool = False) -> list[m.Family]:
+        display_name = sa.func.lower(
+            sa.func.coalesce(self.c.family_name, self.c.primary_contact_name)
+        )
+        return self._list(*_active(self.c, active_only), order=[display_name])
+
+
+class SqlStudentRepository(SqlRepository[m.Student], ports.StudentRepository):
+    def list_for_family(self, family_id: UUID) -> list[m.Student]:
+        return self._list(self.c.family_id == family_id, order=[self.c.date_of_birth])
+
+
+class SqlEnrolmentRepository(SqlRepository[m.Enrolment], ports.EnrolmentRepository):
+    def list_for_cohort(
+        self, cohort_id: UUID, *, statuses: Collection[EnrolmentStatus] | None = None
+    ) -> list[m.Enrolment]:
+        where = [self.c.cohort_id == cohort_id]
+        if statuses is not None:
+            where.append(self.c.status.in_(list(statuses)))
+        return self._list(*where, order=[self.c.enrolment_date])
+
+    def list_for_student(self, student_id: UUID) -> list[m.Enrolment]:
+        return self._list(self.c.student_id == student_id, order=[self.c.enrolment_date])
+
+    def find_live(self, student_id: UUID, cohort_id: UUID) -> m.Enrolment | None:
+        return self._first(
+            self.c.student_id == student_id,
+            self.c.cohort_id == cohort_id,
+            self.c.status.not_in(list(TERMINAL_STATES)),
+        )
+
+    def waitlist(self, cohort_id: UUID) -> list[m.Enrolment]:
+        return self._list(
+            self.c.cohort_id == cohort_id,
+            self.c.is_waitlist.is_(True),
+            order=[self.c.waitlist_position, self.c.enrolment_date],
+        )
+
+
+class SqlAttendanceRepository(SqlRepository[m.Attendance], ports.AttendanceRepository):
+    def find_for(self, session_id: UUID, student_id: UUID) -> m.Attendance | None:
+        return self._first(self.c.session_id == session_id, self.c.student_id == student_id)
+
+    def list_for_session(self, session_id: UUID) -> list[m.Attendance]:
+        return self._list(self.c.session_id == session_id, order=[self.c.recorded_at])
+
+    def list_for_student(self, student_id: UUID) -> list[m.Attendance]:
+        return self._list(self.c.student_id == student_id, order=[self.c.recorded_at])
+
+
+class SqlSkillTreeRepository(SqlRepository[m.SkillTree], ports.SkillTreeRepository):
+    def list(self) -> list[m.SkillTree]:
+        return self._list(order=[self.c.name])
+
+
+class SqlSkillNodeRepository(SqlRepository[m.SkillNode], ports.SkillNodeRepository):
+    def list_for_tree(self, skill_tree_id: UUID) -> list[m.SkillNode]:
+        return self._list(
+            self.c.skill_tree_id == skill_tree_id, order=[self.c.level, self.c.order_num]
+        )
+
+
+class SqlSkillProgressRepository(SqlRepository[m.SkillProgress], ports.SkillProgressRepository):
+    def find_for(self, student_id: UUID, skill_node_id: UUID) -> m.SkillProgress | None:
+        return self._first(self.c.student_id == student_id, self.c.skill_node_id == skill_node_id)
+
+    def list_for_student(self, student_id: UUID) -> list[m.SkillProgress]:
+        return self._list(self.c.student_id == student_id, order=[self.c.created_at])
+
+
+class SqlProjectSubmissionRepository(
+    SqlRepository[m.ProjectSubmission], ports.ProjectSubmissionRepository
+):
+    def list_for_cohort(self, cohort_id: UUID) -> list[m.ProjectSubmission]:
+        return self._list(self.c.cohort_id == cohort_id, order=[self.c.submitted_at])
+
+    def list_for_student(self, student_id: UUID) -> list[m.ProjectSubmission]:
+        return self._list(self.c.student_id == student_id, order=[self.c.submitted_at])
+
+
+class SqlInvoiceRepository(SqlRepository[m.Invoice], ports.InvoiceRepository):
+    def find_by_number(self, invoice_number: str) -> m.Invoice | None:
+        return self._first(self.c.invoice_number == invoice_number)
+
+    def list_for_family(self, family_id: UUID) -> list[m.Invoice]:
+        return self._list(
+            self.c.family_id == family_id, order=[self.c.issue_date, self.c.invoice_number]
+        )
+
+    def list_for_enrolment(self, enrolment_id: UUID) -> list[m.Invoice]:
+        return self._list(
+            self.c.enrolment_id == enrolment_id, order=[self.c.issue_date, self.c.invoice_number]
+        )
+
+    def next_number(self, year: int) -> str:
+        counters = t.invoice_number_counters
+        insert = postgresql.insert if self._uow.database.dialect == "postgresql" else sqlite.insert
+        # One statement: the first number of the year, or the row locked and incremented.
+        # Concurrent transactions wait on the row; a rollback gives the number back.
+        statement = (
+            insert(counters)
+            .values(organisation_id=self._uow.organisation_id, year=year, last_number=1)
+            .on_conflict_do_update(
+                index_elements=[counters.c.organisation_id, counters.c.year],
+                set_={"last_number": counters.c.last_number + 1},
+            )
+            .returning(counters.c.last_number)
+        )
+        number: int = self._uow.execute(statement).scalar_one()
+        return m.invoice_number(year, number)
+
+
+class SqlPaymentRepository(SqlRepository[m.Payment], ports.PaymentRepository):
+    def list_for_family(self, family_id: UUID) -> list[m.Payment]:
+        return self._list(self.c.family_id == family_id, order=[self.c.payment_date])
+
+    def list_for_invoice(self, invoice_id: UUID) -> list[m.Payment]:
+        return self._list(self.c.invoice_id == invoice_id, order=[self.c.payment_date])
+
+    def find_by_payment_intent(self, payment_intent_id: str) -> m.Payment | None:
+        return self._first(self.c.stripe_payment_intent_id == payment_intent_id)
+
+
+class SqlMessageRepository(SqlRepository[m.Message], ports.MessageRepository):
+    def list_thread(self, thread_id: UUID) -> list[m.Message]:
+        return self._list(self.c.thread_id == thread_id, order=[self.c.sent_at])
+
+
+class SqlNotificationRepository(SqlRepository[m.Notification], ports.NotificationRepository):
+    def list_queued(self, limit: int) -> list[m.Notification]:
+        if limit <= 0:
+            return []
+        statement = (
+            self._select(self.c.status == m.NotificationStatus.QUEUED)
+            .order_by(self.c.created_at, self.c.id)
+            .limit(limit)
+        )
+        return list(self._uow.rows(statement))
+
+
+class SqlAuditLog(SqlRepository[m.AuditEntry], ports.AuditLog):
+    def list_for_entity(self, entity_id: UUID) -> list[m.AuditEntry]:
+        return self._list(self.c.entity_id == entity_id, order=[self.c.occurred_at])
+
+
+def _active(columns: Any, active_only: bool) -> list[Any]:
+    return [columns.is_active.is_(True)] if active_only else []
