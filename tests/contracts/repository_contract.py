@@ -1834,6 +1834,187 @@ class ConcurrencyContract:
             assert {e.student_id for e in enrolled} == seated
 
 
+class LockingContract:
+    """The primitives later use cases count on under concurrency: a cohort row locked while
+    seats are counted, and invoice numbers allocated without duplicates or gaps."""
+
+    THREADS = 8
+    CAPACITY = 3
+
+    def test_locked_seat_counting_never_overbooks_and_never_conflicts(
+        self, make_uow: MakeUow
+    ) -> None:
+        org = f.organisation()
+        campus, program = f.campus(org.id), f.program(org.id)
+        cohort = f.cohort(program, campus, max_capacity=self.CAPACITY)
+        home = f.family(org.id)
+        kids = [f.student(home, first_name=f"Kid {i}") for i in range(self.THREADS)]
+        save(make_uow, org, campus, program, cohort, home, *kids)
+        start = threading.Barrier(self.THREADS)
+        outcomes: dict[int, str] = {}
+        errors: list[BaseException] = []
+        seat_holding = [EnrolmentStatus.PENDING_PAYMENT, EnrolmentStatus.ENROLLED]
+
+        def enrol(i: int) -> None:
+            try:
+                start.wait(timeout=10)
+                with make_uow(org.id) as uow:
+                    locked = uow.cohorts.get_for_update(cohort.id)
+                    held = uow.enrolments.list_for_cohort(cohort.id, statuses=seat_holding)
+                    if len(held) >= locked.max_capacity:
+                        outcomes[i] = "full"
+                        return
+                    locked.take_seat()
+                    uow.enrolments.add(
+                        f.enrolment(kids[i], locked, status=EnrolmentStatus.PENDING_PAYMENT)
+                    )
+                    uow.commit()  # no retry: the lock serialised us, nothing can be stale
+                    outcomes[i] = "seat"
+            except BaseException as error:
+                errors.append(error)
+
+        threads = [threading.Thread(target=enrol, args=(i,)) for i in range(self.THREADS)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert errors == []
+        assert (
+            sorted(outcomes.values())
+            == ["full"] * (self.THREADS - self.CAPACITY) + ["seat"] * self.CAPACITY
+        )
+        with make_uow(org.id) as uow:
+            final = uow.cohorts.get(cohort.id)
+            held = uow.enrolments.list_for_cohort(cohort.id, statuses=seat_holding)
+            assert final.current_enrolments == len(held) == self.CAPACITY
+
+    def test_a_second_locker_waits_until_the_first_commits(self, make_uow: MakeUow) -> None:
+        org = f.organisation()
+        campus, program = f.campus(org.id), f.program(org.id)
+        cohort = f.cohort(program, campus, max_capacity=5)
+        save(make_uow, org, campus, program, cohort)
+        first_locked, release_first = threading.Event(), threading.Event()
+        committed = threading.Event()
+        seen_by_second: list[tuple[bool, int]] = []
+        errors: list[BaseException] = []
+
+        def first() -> None:
+            try:
+                with make_uow(org.id) as uow:
+                    uow.cohorts.get_for_update(cohort.id).take_seat()
+                    first_locked.set()
+                    release_first.wait(timeout=10)
+                    uow.commit()
+                    committed.set()
+            except BaseException as error:
+                errors.append(error)
+
+        def second() -> None:
+            try:
+                first_locked.wait(timeout=10)
+                with make_uow(org.id) as uow:
+                    locked = uow.cohorts.get_for_update(cohort.id)
+                    seen_by_second.append((committed.is_set(), locked.current_enrolments))
+                    uow.commit()
+            except BaseException as error:
+                errors.append(error)
+
+        threads = [threading.Thread(target=first), threading.Thread(target=second)]
+        for thread in threads:
+            thread.start()
+        first_locked.wait(timeout=10)
+        # Give the second thread every chance to get past the lock if the lock did not hold.
+        threads[1].join(timeout=0.5)
+        release_first.set()
+        for thread in threads:
+            thread.join(timeout=30)
+        assert errors == []
+        # The second got the row only after the first committed, and saw its seat taken.
+        assert seen_by_second == [(True, 1)]
+
+    def test_locking_an_unknown_cohort_is_not_found(self, make_uow: MakeUow) -> None:
+        org = f.organisation()
+        save(make_uow, org)
+        with make_uow(org.id) as uow, pytest.raises(NotFound):
+            uow.cohorts.get_for_update(uuid4())
+
+    def test_locking_another_organisations_cohort_is_not_found(self, make_uow: MakeUow) -> None:
+        org, other = f.organisation(), f.organisation()
+        campus, program = f.campus(other.id), f.program(other.id)
+        cohort = f.cohort(program, campus)
+        save(make_uow, org)
+        save(make_uow, other, campus, program, cohort)
+        with make_uow(org.id) as uow, pytest.raises(NotFound):
+            uow.cohorts.get_for_update(cohort.id)
+
+    def test_invoice_numbers_count_up_per_organisation_and_year(self, make_uow: MakeUow) -> None:
+        org, other = f.organisation(), f.organisation()
+        save(make_uow, org)
+        save(make_uow, other)
+        with make_uow(org.id) as uow:
+            numbers = [uow.invoices.next_number(2026) for _ in range(3)]
+            numbers.append(uow.invoices.next_number(2027))
+            uow.commit()
+        with make_uow(other.id) as uow:
+            numbers.append(uow.invoices.next_number(2026))
+            uow.commit()
+        with make_uow(org.id) as uow:
+            numbers.append(uow.invoices.next_number(2026))
+            uow.commit()
+        assert numbers == [
+            "INV-2026-000001",
+            "INV-2026-000002",
+            "INV-2026-000003",
+            "INV-2027-000001",
+            "INV-2026-000001",
+            "INV-2026-000004",
+        ]
+
+    def test_a_rolled_back_number_is_handed_out_again(self, make_uow: MakeUow) -> None:
+        org = f.organisation()
+        save(make_uow, org)
+        with make_uow(org.id) as uow:
+            assert uow.invoices.next_number(2026) == "INV-2026-000001"
+            uow.commit()
+
+        def allocate_then_fail() -> None:
+            with make_uow(org.id) as uow:
+                assert uow.invoices.next_number(2026) == "INV-2026-000002"
+                raise Boom
+
+        with pytest.raises(Boom):
+            allocate_then_fail()
+        with make_uow(org.id) as uow:
+            assert uow.invoices.next_number(2026) == "INV-2026-000002"
+            uow.commit()
+
+    def test_concurrent_allocations_are_distinct_and_leave_no_gap(self, make_uow: MakeUow) -> None:
+        threads_count = 20
+        org = f.organisation()
+        save(make_uow, org)
+        start = threading.Barrier(threads_count)
+        numbers: list[str] = []
+        errors: list[BaseException] = []
+
+        def allocate() -> None:
+            try:
+                start.wait(timeout=10)
+                with make_uow(org.id) as uow:
+                    number = uow.invoices.next_number(2026)
+                    uow.commit()
+                numbers.append(number)
+            except BaseException as error:
+                errors.append(error)
+
+        threads = [threading.Thread(target=allocate) for _ in range(threads_count)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert errors == []
+        assert sorted(numbers) == [f"INV-2026-{n:06d}" for n in range(1, threads_count + 1)]
+
+
 #: Every contract class, for a backend that wants them all.
 ALL_CONTRACTS: Sequence[type] = (
     RepositoryContract,
@@ -1842,4 +2023,5 @@ ALL_CONTRACTS: Sequence[type] = (
     UniquenessContract,
     EventsContract,
     ConcurrencyContract,
+    LockingContract,
 )

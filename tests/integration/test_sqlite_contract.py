@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import pytest
 from tests.contracts.repository_contract import (
     ConcurrencyContract,
     EventsContract,
+    LockingContract,
     LookupContract,
     RepositoryContract,
     UniquenessContract,
     UnitOfWorkContract,
 )
+
+from rocket_adapters.sql import Database
+from rocket_core.ports import UnitOfWorkFactory
+
+
+@pytest.fixture
+def make_uow(sqlite_database: Database) -> UnitOfWorkFactory:
+    return sqlite_database.unit_of_work
 
 
 class TestSqliteRepositories(RepositoryContract):
@@ -33,4 +43,8 @@ class TestSqliteEvents(EventsContract):
 
 
 class TestSqliteConcurrency(ConcurrencyContract):
+    pass
+
+
+class TestSqliteLocking(LockingContract):
     pass

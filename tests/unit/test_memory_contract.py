@@ -6,6 +6,7 @@ import pytest
 from tests.contracts.repository_contract import (
     ConcurrencyContract,
     EventsContract,
+    LockingContract,
     LookupContract,
     RepositoryContract,
     UniquenessContract,
@@ -43,4 +44,8 @@ class TestMemoryEvents(EventsContract):
 
 
 class TestMemoryConcurrency(ConcurrencyContract):
+    pass
+
+
+class TestMemoryLocking(LockingContract):
     pass

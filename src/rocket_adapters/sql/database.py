@@ -70,6 +70,12 @@ def _set_up_sqlite(engine: sa.Engine) -> None:
     def begin(connection: sa.Connection) -> None:
         connection.exec_driver_sql("BEGIN")
 
+    @event.listens_for(engine, "reset")
+    def reset(dbapi_connection: Any, _record: Any, _state: Any) -> None:
+        # A COMMIT refused by a deferred foreign key leaves SQLite's transaction open.
+        if dbapi_connection.in_transaction:
+            dbapi_connection.execute("ROLLBACK")
+
 
 def _set_role(engine: sa.Engine, role: str) -> None:
     if not _ROLE.fullmatch(role):
