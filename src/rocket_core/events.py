@@ -5,9 +5,14 @@ Handlers (notifications, invoices, audit) subscribe to them in the service layer
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable, Iterable
+from datetime import datetime
 from uuid import UUID
 
 import attrs
+
+_log = logging.getLogger(__name__)
 
 
 @attrs.frozen(kw_only=True)
@@ -36,3 +41,104 @@ class SessionCancelled(DomainEvent):
     session_id: UUID
     cohort_id: UUID
     reason: str
+
+
+@attrs.frozen(kw_only=True)
+class EnrolmentAwaitingPayment(DomainEvent):
+    """A seat is held for an enrolment until its invoice is paid (billing raises it)."""
+
+    enrolment_id: UUID
+    student_id: UUID
+    family_id: UUID
+    cohort_id: UUID
+
+
+@attrs.frozen(kw_only=True)
+class EnrolmentConfirmed(DomainEvent):
+    """Payment received: the student is enrolled (the family is told)."""
+
+    enrolment_id: UUID
+    student_id: UUID
+    family_id: UUID
+    cohort_id: UUID
+
+
+@attrs.frozen(kw_only=True)
+class SeatOffered(DomainEvent):
+    """A freed seat was offered to the first waitlisted enrolment, until ``expires_at``."""
+
+    enrolment_id: UUID
+    student_id: UUID
+    family_id: UUID
+    cohort_id: UUID
+    expires_at: datetime
+
+
+@attrs.frozen(kw_only=True)
+class OfferLapsed(DomainEvent):
+    """An unpaid waitlist offer ran out; the seat passes on."""
+
+    enrolment_id: UUID
+    student_id: UUID
+    family_id: UUID
+    cohort_id: UUID
+
+
+@attrs.frozen(kw_only=True)
+class SessionRescheduled(DomainEvent):
+    """A session moved to another day or time."""
+
+    session_id: UUID
+    cohort_id: UUID
+    starts_at: datetime
+
+
+@attrs.frozen(kw_only=True)
+class StudentMarkedAbsent(DomainEvent):
+    """A student was marked absent (not excused) at a session that ended at ``session_end``."""
+
+    attendance_id: UUID
+    session_id: UUID
+    student_id: UUID
+    family_id: UUID
+    session_end: datetime
+
+
+@attrs.frozen(kw_only=True)
+class MakeupTokenIssued(DomainEvent):
+    """A student was given a makeup token."""
+
+    token_id: UUID
+    student_id: UUID
+    enrolment_id: UUID
+    reason: str
+
+
+Handler = Callable[[DomainEvent], None]
+
+
+class EventBus:
+    """Hands committed domain events to the handlers subscribed to their type (or a base
+    type), in subscription order. Handlers run after the transaction committed, so a failing
+    handler cannot undo it: its error is logged and the other handlers still run. Handlers
+    must be idempotent (billing and notifications check what they already did)."""
+
+    def __init__(self) -> None:
+        self._handlers: list[tuple[type[DomainEvent], Handler]] = []
+
+    def subscribe(self, event_type: type[DomainEvent], handler: Handler) -> None:
+        """Call ``handler`` for every published event of ``event_type`` (or a subclass)."""
+        self._handlers.append((event_type, handler))
+
+    def publish(self, events: Iterable[DomainEvent]) -> list[Exception]:
+        """Deliver ``events`` in order; returns the handlers' errors (also logged)."""
+        failures: list[Exception] = []
+        for event in events:
+            for event_type, handler in self._handlers:
+                if isinstance(event, event_type):
+                    try:
+                        handler(event)
+                    except Exception as error:  # one handler must not stop the others
+                        _log.exception("handler %r failed on %r", handler, event)
+                        failures.append(error)
+        return failures

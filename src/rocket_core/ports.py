@@ -32,6 +32,8 @@ from rocket_core.model import (
     Entity,
     Family,
     Invoice,
+    MakeupToken,
+    MakeupTokenStatus,
     Message,
     Notification,
     NotificationChannel,
@@ -64,6 +66,11 @@ class Repository(ABC, Generic[E]):
     @abstractmethod
     def find(self, entity_id: UUID) -> E | None:
         """The entity with this id, or None (also when it belongs to another organisation)."""
+
+    @abstractmethod
+    def find_many(self, entity_ids: Collection[UUID]) -> list[E]:
+        """The entities with these ids in this organisation (unknown ids are left out), in
+        no particular order: one query for a whole list."""
 
     def get(self, entity_id: UUID) -> E:
         """The entity with this id; NotFound if there is none in this organisation."""
@@ -178,6 +185,10 @@ class CohortStaffRepository(AssociationRepository[CohortStaff]):
     def list_for_staff(self, staff_id: UUID) -> list[CohortStaff]:
         """The cohorts a staff member is assigned to, oldest assignment first."""
 
+    @abstractmethod
+    def find_assignment(self, cohort_id: UUID, staff_id: UUID) -> CohortStaff | None:
+        """The assignment of this staff member to this cohort, or None."""
+
 
 class SessionRepository(Repository[Session]):
     """Sessions of cohorts."""
@@ -191,6 +202,12 @@ class SessionRepository(Repository[Session]):
     @abstractmethod
     def list_between(self, first_day: date, last_day: date) -> list[Session]:
         """Sessions scheduled from ``first_day`` to ``last_day`` inclusive, by date and time."""
+
+    @abstractmethod
+    def list_for_staff(self, staff_id: UUID, first_day: date, last_day: date) -> list[Session]:
+        """Sessions from ``first_day`` to ``last_day`` that the staff member teaches: as the
+        session's lead instructor, as its assistant, or through an assignment to its cohort;
+        by date and time. Cancelled sessions included (callers filter)."""
 
 
 class SessionStaffRepository(AssociationRepository[SessionStaff]):
@@ -253,6 +270,39 @@ class EnrolmentRepository(Repository[Enrolment]):
     @abstractmethod
     def waitlist(self, cohort_id: UUID) -> list[Enrolment]:
         """The cohort's waitlisted enrolments, next to be offered first."""
+
+    @abstractmethod
+    def list_trials_for_session(self, session_id: UUID) -> list[Enrolment]:
+        """Trial enrolments booked into a session, in arrival order."""
+
+    @abstractmethod
+    def list_lapsed_offers(self, now: datetime) -> list[Enrolment]:
+        """Unpaid waitlist offers (pending payment) whose time ran out by ``now``, oldest
+        deadline first."""
+
+
+class MakeupTokenRepository(Repository[MakeupToken]):
+    """Makeup tokens owed to students."""
+
+    entity_name = "MakeupToken"
+
+    @abstractmethod
+    def list_for_student(
+        self, student_id: UUID, *, status: MakeupTokenStatus | None = None
+    ) -> list[MakeupToken]:
+        """A student's tokens (optionally of one status), soonest expiry first."""
+
+    @abstractmethod
+    def list_for_enrolment(self, enrolment_id: UUID) -> list[MakeupToken]:
+        """Tokens issued on an enrolment, soonest expiry first."""
+
+    @abstractmethod
+    def list_redeemed_for_session(self, session_id: UUID) -> list[MakeupToken]:
+        """Tokens spent on a session (its makeup visitors)."""
+
+    @abstractmethod
+    def list_expired(self, day: date) -> list[MakeupToken]:
+        """Available tokens whose expiry date is before ``day``."""
 
 
 class AttendanceRepository(Repository[Attendance]):
@@ -415,6 +465,7 @@ class UnitOfWork(ABC):
     families: FamilyRepository
     students: StudentRepository
     enrolments: EnrolmentRepository
+    makeup_tokens: MakeupTokenRepository
     attendance: AttendanceRepository
     skill_trees: SkillTreeRepository
     skill_nodes: SkillNodeRepository

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Generic, TypeVar
 from uuid import UUID
 
@@ -32,6 +32,10 @@ class MemoryRepository(ports.Repository[E], Generic[E]):
 
     def find(self, entity_id: UUID) -> E | None:
         return self._uow.load(self._cls, entity_id)
+
+    def find_many(self, entity_ids: Collection[UUID]) -> list[E]:
+        wanted = set(entity_ids)
+        return self._uow.select(self._cls, lambda e: e.id in wanted)
 
 
 class MemoryAssociationRepository(MemoryRepository[E], ports.AssociationRepository[E]):
@@ -136,6 +140,12 @@ class MemoryCohortStaffRepository(
             m.CohortStaff, lambda a: a.staff_id == staff_id, lambda a: (a.assigned_at, a.id)
         )
 
+    def find_assignment(self, cohort_id: UUID, staff_id: UUID) -> m.CohortStaff | None:
+        found = self._uow.select(
+            m.CohortStaff, lambda a: a.cohort_id == cohort_id and a.staff_id == staff_id
+        )
+        return found[0] if found else None
+
 
 class MemorySessionRepository(MemoryRepository[m.Session], ports.SessionRepository):
     def list_for_cohort(self, cohort_id: UUID) -> list[m.Session]:
@@ -147,6 +157,22 @@ class MemorySessionRepository(MemoryRepository[m.Session], ports.SessionReposito
         return self._uow.select(
             m.Session,
             lambda s: first_day <= s.scheduled_date <= last_day,
+            lambda s: (s.scheduled_date, s.scheduled_start_time, s.id),
+        )
+
+    def list_for_staff(self, staff_id: UUID, first_day: date, last_day: date) -> list[m.Session]:
+        cohorts = {
+            a.cohort_id for a in self._uow.select(m.CohortStaff, lambda a: a.staff_id == staff_id)
+        }
+        assisted = {
+            a.session_id for a in self._uow.select(m.SessionStaff, lambda a: a.staff_id == staff_id)
+        }
+        return self._uow.select(
+            m.Session,
+            lambda s: (
+                first_day <= s.scheduled_date <= last_day
+                and (s.lead_instructor_id == staff_id or s.id in assisted or s.cohort_id in cohorts)
+            ),
             lambda s: (s.scheduled_date, s.scheduled_start_time, s.id),
         )
 
@@ -213,6 +239,48 @@ class MemoryEnrolmentRepository(MemoryRepository[m.Enrolment], ports.EnrolmentRe
             m.Enrolment,
             lambda e: e.cohort_id == cohort_id and e.is_waitlist,
             lambda e: (e.waitlist_position, e.enrolment_date, e.id),
+        )
+
+    def list_trials_for_session(self, session_id: UUID) -> list[m.Enrolment]:
+        return self._uow.select(
+            m.Enrolment,
+            lambda e: e.trial_session_id == session_id,
+            lambda e: (e.enrolment_date, e.id),
+        )
+
+    def list_lapsed_offers(self, now: datetime) -> list[m.Enrolment]:
+        return self._uow.select(
+            m.Enrolment, lambda e: e.offer_lapsed(now), lambda e: (e.offer_expires_at, e.id)
+        )
+
+
+class MemoryMakeupTokenRepository(MemoryRepository[m.MakeupToken], ports.MakeupTokenRepository):
+    def list_for_student(
+        self, student_id: UUID, *, status: m.MakeupTokenStatus | None = None
+    ) -> list[m.MakeupToken]:
+        return self._uow.select(
+            m.MakeupToken,
+            lambda t: t.student_id == student_id and (status is None or t.status is status),
+            lambda t: (t.expires_on, t.id),
+        )
+
+    def list_for_enrolment(self, enrolment_id: UUID) -> list[m.MakeupToken]:
+        return self._uow.select(
+            m.MakeupToken, lambda t: t.enrolment_id == enrolment_id, lambda t: (t.expires_on, t.id)
+        )
+
+    def list_redeemed_for_session(self, session_id: UUID) -> list[m.MakeupToken]:
+        return self._uow.select(
+            m.MakeupToken,
+            lambda t: t.redeemed_session_id == session_id,
+            lambda t: (t.redeemed_at, t.id),
+        )
+
+    def list_expired(self, day: date) -> list[m.MakeupToken]:
+        return self._uow.select(
+            m.MakeupToken,
+            lambda t: t.status is m.MakeupTokenStatus.AVAILABLE and t.expires_on < day,
+            lambda t: (t.expires_on, t.id),
         )
 
 

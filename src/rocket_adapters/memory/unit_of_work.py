@@ -63,6 +63,7 @@ class MemoryUnitOfWork(UnitOfWork):
         self.families = r.MemoryFamilyRepository(self, m.Family)
         self.students = r.MemoryStudentRepository(self, m.Student)
         self.enrolments = r.MemoryEnrolmentRepository(self, m.Enrolment)
+        self.makeup_tokens = r.MemoryMakeupTokenRepository(self, m.MakeupToken)
         self.attendance = r.MemoryAttendanceRepository(self, m.Attendance)
         self.skill_trees = r.MemorySkillTreeRepository(self, m.SkillTree)
         self.skill_nodes = r.MemorySkillNodeRepository(self, m.SkillNode)

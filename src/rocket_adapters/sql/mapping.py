@@ -32,6 +32,7 @@ TABLE_OF: dict[type[m.Entity], sa.Table] = {
     m.Family: t.families,
     m.Student: t.students,
     m.Enrolment: t.enrolments,
+    m.MakeupToken: t.makeup_tokens,
     m.Attendance: t.attendances,
     m.SkillTree: t.skill_trees,
     m.SkillNode: t.skill_nodes,

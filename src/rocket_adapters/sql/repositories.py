@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from uuid import UUID
 
@@ -39,6 +39,13 @@ class SqlRepository(ports.Repository[E], Generic[E]):
 
     def find(self, entity_id: UUID) -> E | None:
         found: E | None = self._uow.one(self._select(self.c.id == entity_id))
+        return found
+
+    def find_many(self, entity_ids: Collection[UUID]) -> list[E]:
+        wanted = list(set(entity_ids))
+        found: list[E] = []
+        for start in range(0, len(wanted), 500):  # bounded IN lists
+            found.extend(self._uow.rows(self._select(self.c.id.in_(wanted[start : start + 500]))))
         return found
 
     def _select(self, *where: Any) -> sa.Select[Any]:
@@ -152,6 +159,9 @@ class SqlCohortStaffRepository(
     def list_for_staff(self, staff_id: UUID) -> list[m.CohortStaff]:
         return self._list(self.c.staff_id == staff_id, order=[self.c.assigned_at])
 
+    def find_assignment(self, cohort_id: UUID, staff_id: UUID) -> m.CohortStaff | None:
+        return self._first(self.c.cohort_id == cohort_id, self.c.staff_id == staff_id)
+
 
 class SqlSessionRepository(SqlRepository[m.Session], ports.SessionRepository):
     def list_for_cohort(self, cohort_id: UUID) -> list[m.Session]:
@@ -160,6 +170,24 @@ class SqlSessionRepository(SqlRepository[m.Session], ports.SessionRepository):
     def list_between(self, first_day: date, last_day: date) -> list[m.Session]:
         return self._list(
             self.c.scheduled_date.between(first_day, last_day),
+            order=[self.c.scheduled_date, self.c.scheduled_start_time],
+        )
+
+    def list_for_staff(self, staff_id: UUID, first_day: date, last_day: date) -> list[m.Session]:
+        org = self._uow.organisation_id
+        assisted = sa.select(t.session_staff.c.session_id).where(
+            t.session_staff.c.organisation_id == org, t.session_staff.c.staff_id == staff_id
+        )
+        cohorts = sa.select(t.cohort_staff.c.cohort_id).where(
+            t.cohort_staff.c.organisation_id == org, t.cohort_staff.c.staff_id == staff_id
+        )
+        return self._list(
+            self.c.scheduled_date.between(first_day, last_day),
+            sa.or_(
+                self.c.lead_instructor_id == staff_id,
+                self.c.id.in_(assisted),
+                self.c.cohort_id.in_(cohorts),
+            ),
             order=[self.c.scheduled_date, self.c.scheduled_start_time],
         )
 
@@ -214,6 +242,39 @@ class SqlEnrolmentRepository(SqlRepository[m.Enrolment], ports.EnrolmentReposito
             self.c.cohort_id == cohort_id,
             self.c.is_waitlist.is_(True),
             order=[self.c.waitlist_position, self.c.enrolment_date],
+        )
+
+    def list_trials_for_session(self, session_id: UUID) -> list[m.Enrolment]:
+        return self._list(self.c.trial_session_id == session_id, order=[self.c.enrolment_date])
+
+    def list_lapsed_offers(self, now: datetime) -> list[m.Enrolment]:
+        return self._list(
+            self.c.status == EnrolmentStatus.PENDING_PAYMENT,
+            self.c.offer_expires_at <= now,
+            order=[self.c.offer_expires_at],
+        )
+
+
+class SqlMakeupTokenRepository(SqlRepository[m.MakeupToken], ports.MakeupTokenRepository):
+    def list_for_student(
+        self, student_id: UUID, *, status: m.MakeupTokenStatus | None = None
+    ) -> list[m.MakeupToken]:
+        where = [self.c.student_id == student_id]
+        if status is not None:
+            where.append(self.c.status == status)
+        return self._list(*where, order=[self.c.expires_on])
+
+    def list_for_enrolment(self, enrolment_id: UUID) -> list[m.MakeupToken]:
+        return self._list(self.c.enrolment_id == enrolment_id, order=[self.c.expires_on])
+
+    def list_redeemed_for_session(self, session_id: UUID) -> list[m.MakeupToken]:
+        return self._list(self.c.redeemed_session_id == session_id, order=[self.c.redeemed_at])
+
+    def list_expired(self, day: date) -> list[m.MakeupToken]:
+        return self._list(
+            self.c.status == m.MakeupTokenStatus.AVAILABLE,
+            self.c.expires_on < day,
+            order=[self.c.expires_on],
         )
 
 

@@ -57,6 +57,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.families = r.SqlFamilyRepository(self, m.Family)
         self.students = r.SqlStudentRepository(self, m.Student)
         self.enrolments = r.SqlEnrolmentRepository(self, m.Enrolment)
+        self.makeup_tokens = r.SqlMakeupTokenRepository(self, m.MakeupToken)
         self.attendance = r.SqlAttendanceRepository(self, m.Attendance)
         self.skill_trees = r.SqlSkillTreeRepository(self, m.SkillTree)
         self.skill_nodes = r.SqlSkillNodeRepository(self, m.SkillNode)

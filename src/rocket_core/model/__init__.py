@@ -23,7 +23,7 @@ from rocket_core.model.catalogue import (
     SessionStatus,
     SkillLevel,
 )
-from rocket_core.model.enrolment import Enrolment
+from rocket_core.model.enrolment import Enrolment, MakeupToken, MakeupTokenStatus
 from rocket_core.model.families import Family, Gender, Student
 from rocket_core.model.learning import (
     ProjectSubmission,
@@ -71,6 +71,8 @@ __all__ = [
     "Invoice",
     "InvoiceStatus",
     "LineItem",
+    "MakeupToken",
+    "MakeupTokenStatus",
     "Message",
     "Notification",
     "NotificationChannel",

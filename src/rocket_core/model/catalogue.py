@@ -129,6 +129,9 @@ class Cohort(Entity):
     )
     tuition_price: Decimal | None = attrs.field(default=None, validator=c.optional(c.money()))
     room: str | None = attrs.field(default=None, validator=c.optional(c.text(100)))
+    #: Why staff should look at this cohort (e.g. it reached its start date with no
+    #: enrolments); None when all is well.
+    attention: str | None = attrs.field(default=None, validator=c.optional(c.text(200)))
     created_at: datetime = attrs.field(factory=utc_now, validator=c.aware)
     version: int = attrs.field(default=1, validator=c.whole_number(1))
 

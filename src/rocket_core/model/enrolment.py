@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum
 from uuid import UUID
 
 import attrs
@@ -15,7 +16,7 @@ from rocket_core.events import EnrolmentStatusChanged
 from rocket_core.model import checks as c
 from rocket_core.model.base import Entity, new_id, utc_now
 
-__all__ = ["Enrolment", "EnrolmentStatus", "Trigger"]
+__all__ = ["Enrolment", "EnrolmentStatus", "MakeupToken", "MakeupTokenStatus", "Trigger"]
 
 _WAITLIST_STATES = frozenset({EnrolmentStatus.ENQUIRY, EnrolmentStatus.TRIAL})
 
@@ -53,6 +54,8 @@ class Enrolment(Entity):
     transferred_to_id: UUID | None = attrs.field(
         default=None, validator=c.optional(c.of_type(UUID))
     )
+    #: When a seat offered from the waitlist lapses unless paid (None: not an offer).
+    offer_expires_at: datetime | None = attrs.field(default=None, validator=c.optional(c.aware))
     created_at: datetime = attrs.field(factory=utc_now, validator=c.aware)
     version: int = attrs.field(default=1, validator=c.whole_number(1))
 
@@ -138,8 +141,29 @@ class Enrolment(Entity):
         self._leave_waitlist()
 
     def payment_received(self) -> None:
-        """pending_payment -> enrolled: the invoice is paid."""
+        """pending_payment -> enrolled: the invoice is paid (an offer no longer lapses)."""
         self._fire(Trigger.PAYMENT_RECEIVED)
+        self.offer_expires_at = None
+
+    def offer_seat(self, *, until: datetime) -> None:
+        """A waitlisted enquiry or trial is offered a freed seat: -> pending_payment, off the
+        waitlist, lapsing at ``until`` unless paid."""
+        if not self.is_waitlist:
+            raise Conflict(f"Enrolment {self.id} is not on the waitlist")
+        c.aware(self, attrs.fields(Enrolment).offer_expires_at, until)
+        if self.status is EnrolmentStatus.TRIAL:
+            self.convert_trial()
+        else:
+            self.request_payment()
+        self.offer_expires_at = until
+
+    def offer_lapsed(self, now: datetime) -> bool:
+        """True when this is an unpaid offer whose time has run out at ``now``."""
+        return (
+            self.status is EnrolmentStatus.PENDING_PAYMENT
+            and self.offer_expires_at is not None
+            and self.offer_expires_at <= now
+        )
 
     def start(self, on: date) -> None:
         """enrolled -> active: the cohort has started (or the student joins it late)."""
@@ -225,3 +249,80 @@ class Enrolment(Entity):
 
     def _check_date(self, field: str, value: date) -> None:
         c.a_date(self, getattr(attrs.fields(Enrolment), field), value)
+
+
+class MakeupTokenStatus(StrEnum):
+    """Where a makeup token stands."""
+
+    AVAILABLE = "available"
+    REDEEMED = "redeemed"
+    EXPIRED = "expired"
+
+
+@attrs.define(slots=False, eq=False, kw_only=True)
+class MakeupToken(Entity):
+    """A missed session owed to a student (a cancelled session or an excused absence).
+
+    Redeemed by attending a session of another cohort of the same program with a free seat;
+    expires after the organisation's ``makeup_token_expiry_days``. The enrolment's
+    ``makeup_tokens`` counts its available tokens.
+    """
+
+    id: UUID = attrs.field(factory=new_id, validator=c.of_type(UUID))
+    organisation_id: UUID = attrs.field(validator=c.of_type(UUID))
+    student_id: UUID = attrs.field(validator=c.of_type(UUID))
+    enrolment_id: UUID = attrs.field(validator=c.of_type(UUID))
+    program_id: UUID = attrs.field(validator=c.of_type(UUID))
+    reason: str = attrs.field(validator=c.text(200))
+    source_session_id: UUID | None = attrs.field(
+        default=None, validator=c.optional(c.of_type(UUID))
+    )
+    issued_on: date = attrs.field(validator=c.a_date)
+    expires_on: date = attrs.field(validator=c.a_date)
+    status: MakeupTokenStatus = attrs.field(
+        default=MakeupTokenStatus.AVAILABLE, validator=c.member_of(MakeupTokenStatus)
+    )
+    redeemed_session_id: UUID | None = attrs.field(
+        default=None, validator=c.optional(c.of_type(UUID))
+    )
+    redeemed_at: datetime | None = attrs.field(default=None, validator=c.optional(c.aware))
+    created_at: datetime = attrs.field(factory=utc_now, validator=c.aware)
+    version: int = attrs.field(default=1, validator=c.whole_number(1))
+
+    def __attrs_post_init__(self) -> None:
+        c.require(
+            self.issued_on <= self.expires_on,
+            "MakeupToken.expires_on",
+            "must not be before issued_on",
+        )
+        c.require(
+            (self.status is MakeupTokenStatus.REDEEMED)
+            == (self.redeemed_session_id is not None and self.redeemed_at is not None),
+            "MakeupToken.redeemed_session_id",
+            "is set (with redeemed_at) exactly when the token is redeemed",
+        )
+
+    def usable_on(self, day: date) -> bool:
+        """Available and not past its expiry on ``day``."""
+        return self.status is MakeupTokenStatus.AVAILABLE and day <= self.expires_on
+
+    def redeem(self, *, session_id: UUID, at: datetime, on: date) -> None:
+        """Spend the token on a session (attended as a makeup)."""
+        if not self.usable_on(on):
+            raise Conflict(f"makeup token {self.id} is {self._state_on(on)}: it cannot be used")
+        c.of_type(UUID)(self, attrs.fields(MakeupToken).redeemed_session_id, session_id)
+        c.aware(self, attrs.fields(MakeupToken).redeemed_at, at)
+        self.status = MakeupTokenStatus.REDEEMED
+        self.redeemed_session_id = session_id
+        self.redeemed_at = at
+
+    def expire(self, on: date) -> None:
+        """Mark an available token expired once ``on`` is past its expiry."""
+        if self.status is not MakeupTokenStatus.AVAILABLE or on <= self.expires_on:
+            raise Conflict(f"makeup token {self.id} is not due to expire on {on.isoformat()}")
+        self.status = MakeupTokenStatus.EXPIRED
+
+    def _state_on(self, day: date) -> str:
+        if self.status is MakeupTokenStatus.AVAILABLE:
+            return f"expired since {self.expires_on.isoformat()}"
+        return self.status.value

@@ -7,7 +7,6 @@ Create Date: 2026-11-25 12:39:52.987108
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import sqlalchemy as sa
@@ -15,6 +14,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 from rocket_adapters.sql import types
+from rocket_adapters.sql.migrations import rls
 
 revision = "0001"
 down_revision = None
@@ -47,7 +47,6 @@ TENANT_TABLES = [
     "staff",
     "students",
 ]
-_ROLE = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
 
 def upgrade(**kwargs: Any) -> None:
@@ -1402,25 +1401,7 @@ def _row_level_security(role: str) -> None:
     """Postgres: the application role, its grants, and one policy per table that lets a
     transaction see and write only the rows of the organisation it set in
     ``rocket.organisation_id``. FORCE applies the policies to the tables' owner too."""
-    if op.get_bind().dialect.name != "postgresql":
-        return
-    if not _ROLE.fullmatch(role):
-        raise ValueError(f"{role!r} is not a plain Postgres role name")
-    op.execute(
-        f"""DO $$ BEGIN
-            IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{role}') THEN
-                CREATE ROLE {role} NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
-            END IF;
-        END $$"""
-    )
-    op.execute(f"GRANT USAGE ON SCHEMA {op.get_bind().dialect.default_schema_name} TO {role}")
-    current = "NULLIF(current_setting('rocket.organisation_id', true), '')::uuid"
-    for table in ["organisations", *TENANT_TABLES]:
-        column = "id" if table == "organisations" else "organisation_id"
-        op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {table} TO {role}")
-        op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
-        op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
-        op.execute(
-            f"CREATE POLICY tenant_isolation ON {table} "
-            f"USING ({column} = {current}) WITH CHECK ({column} = {current})"
-        )
+    rls.create_app_role(role)
+    rls.protect("organisations", role, column="id")
+    for table in TENANT_TABLES:
+        rls.protect(table, role)
