@@ -19,7 +19,8 @@ $(VENV)/.dev-installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $@ $(VENV)/.run-installed
 
-## run: Rocket's main job on the embedded default (for now: build and summarise the demo school)
+## run: migrate the embedded default database (rocket.db, or ROCKET_DATABASE_URL), load the
+## demo school unless it is already there, and print its summary (HTTP serving comes later)
 run: $(VENV)/.run-installed
 	$(BIN)/rocket demo
 

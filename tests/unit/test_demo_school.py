@@ -13,7 +13,12 @@ from rocket_core import model as m
 from rocket_core.enrolment_machine import SEAT_HOLDING_STATES
 from rocket_core.errors import Conflict
 from rocket_entrypoints.cli.app import app
-from rocket_entrypoints.demo import build_demo_school, summarise
+from rocket_entrypoints.demo import (
+    build_demo_school,
+    demo_organisation_id,
+    demo_school_loaded,
+    summarise,
+)
 
 TODAY = date(2026, 11, 25)
 
@@ -132,6 +137,16 @@ def test_the_same_seed_builds_the_same_school():
     assert c.organisation_id != a.organisation_id
 
 
+def test_the_organisation_id_depends_on_the_seed_alone():
+    store = MemoryStore()
+    assert not demo_school_loaded(store.unit_of_work, 5)
+    built = build_demo_school(store.unit_of_work, seed=5, today=TODAY)
+    assert built.organisation_id == demo_organisation_id(5)
+    assert demo_organisation_id(5) != demo_organisation_id(6)
+    assert demo_school_loaded(store.unit_of_work, 5)
+    assert not demo_school_loaded(store.unit_of_work, 6)
+
+
 def test_a_second_demo_school_is_refused_whole_because_staff_logins_are_unique():
     store = MemoryStore()
     build_demo_school(store.unit_of_work, seed=1, today=TODAY)
@@ -152,7 +167,7 @@ def test_summary_reads_back_what_was_stored(school):
 
 
 def test_rocket_demo_prints_the_summary():
-    result = CliRunner().invoke(app, ["demo", "--seed", "3", "--today", "2026-11-25"])
+    result = CliRunner().invoke(app, ["demo", "--memory", "--seed", "3", "--today", "2026-11-25"])
     assert result.exit_code == 0, result.output
     assert "Enrolments by status" in result.output
     for status in m.EnrolmentStatus:

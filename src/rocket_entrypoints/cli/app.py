@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 import rocket_core
+from rocket_entrypoints.cli.db import db_app
 from rocket_entrypoints.cli.demo import demo
 
 app = typer.Typer(
@@ -31,6 +32,7 @@ def root(
 
 
 app.command()(demo)
+app.add_typer(db_app, name="db")
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""`rocket demo`: build the demo school and print what it holds."""
+"""`rocket demo`: load the demo school into the database (or memory) and print what it holds."""
 
 from __future__ import annotations
 
@@ -9,7 +9,17 @@ from rich.console import Console
 from rich.table import Table
 
 from rocket_adapters.memory import MemoryStore
-from rocket_entrypoints.demo import DemoSummary, build_demo_school, summarise
+from rocket_adapters.sql import Database, migrate
+from rocket_core.errors import Conflict
+from rocket_entrypoints.cli.errors import fail, reported_errors
+from rocket_entrypoints.demo import (
+    DemoSummary,
+    build_demo_school,
+    demo_organisation_id,
+    demo_school_loaded,
+    summarise,
+)
+from rocket_entrypoints.settings import Settings
 
 
 def demo(
@@ -19,8 +29,15 @@ def demo(
         help="Build the school as it stands on this day (YYYY-MM-DD); default today in Melbourne.",
         metavar="YYYY-MM-DD",
     ),
+    memory: bool = typer.Option(
+        False, "--memory", help="Build the school in memory only: no database, no file."
+    ),
 ) -> None:
-    """Build the demo school in memory and print a summary.
+    """Load the demo school into the database and print a summary read back from it.
+
+    The database is ROCKET_DATABASE_URL (default sqlite:///rocket.db), migrated first.
+
+    When the school of this seed is already there, it is shown, not built again.
 
     Example: rocket demo --seed 7 --today 2026-11-25
     """
@@ -32,10 +49,44 @@ def demo(
             raise typer.BadParameter(
                 f"{today!r} is not a date like 2026-11-25", param_hint="--today"
             ) from None
-    store = MemoryStore()
-    school = build_demo_school(store.unit_of_work, seed=seed, today=day)
-    summary = summarise(store.unit_of_work, school.organisation_id)
-    print_summary(summary, Console(), f"as on {school.today.isoformat()}, seed {seed}")
+    console = Console()
+    if memory:
+        store = MemoryStore()
+        school = build_demo_school(store.unit_of_work, seed=seed, today=day)
+        summary = summarise(store.unit_of_work, school.organisation_id)
+        print_summary(summary, console, f"in memory, as on {school.today.isoformat()}, seed {seed}")
+        return
+    with reported_errors():
+        settings = Settings.from_env()
+        typer.echo(f"database: {settings.masked_database_url}")
+        migrate.upgrade(settings.database_url, app_role=settings.database_role)
+        database = Database(settings.database_url, app_role=settings.database_role)
+        try:
+            caption = _load(database, seed, day)
+            summary = summarise(database.unit_of_work, demo_organisation_id(seed))
+        finally:
+            database.dispose()
+    print_summary(summary, console, caption)
+
+
+def _load(database: Database, seed: int, day: date | None) -> str:
+    """Build the school of ``seed`` unless it is there; the caption for its summary."""
+    if not demo_school_loaded(database.unit_of_work, seed):
+        try:
+            school = build_demo_school(database.unit_of_work, seed=seed, today=day)
+        except Conflict as error:
+            if not demo_school_loaded(database.unit_of_work, seed):  # not a concurrent run
+                fail(
+                    f"cannot load the demo school (seed {seed}): {error}; the database holds "
+                    "other data (another seed's school?): use another ROCKET_DATABASE_URL, "
+                    "the same --seed, or --memory",
+                    code=1,
+                )
+        else:
+            typer.echo(f"demo school loaded (seed {seed})")
+            return f"as on {school.today.isoformat()}, seed {seed}"
+    typer.echo(f"demo school already loaded (seed {seed}): showing it")
+    return f"seed {seed}, loaded earlier"
 
 
 def print_summary(summary: DemoSummary, console: Console, caption: str) -> None:

@@ -1,10 +1,23 @@
 """The demo school: a realistic, reproducible school built through the domain's own methods.
 
-``build_demo_school(make_uow, seed=...)`` works over any UnitOfWork adapter (memory now, the SQL
-database later); ``summarise`` reads back what was stored.
+``build_demo_school(make_uow, seed=...)`` works over any UnitOfWork adapter (memory, SQL);
+``summarise`` reads back what was stored. The organisation's id depends on the seed alone
+(``demo_organisation_id``), so ``demo_school_loaded`` can tell whether a database has it.
 """
 
-from rocket_entrypoints.demo.school import DemoSchool, build_demo_school
+from rocket_entrypoints.demo.school import (
+    DemoSchool,
+    build_demo_school,
+    demo_organisation_id,
+    demo_school_loaded,
+)
 from rocket_entrypoints.demo.summary import DemoSummary, summarise
 
-__all__ = ["DemoSchool", "DemoSummary", "build_demo_school", "summarise"]
+__all__ = [
+    "DemoSchool",
+    "DemoSummary",
+    "build_demo_school",
+    "demo_organisation_id",
+    "demo_school_loaded",
+    "summarise",
+]

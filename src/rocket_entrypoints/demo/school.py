@@ -60,7 +60,7 @@ def build_demo_school(
     """Build the demo school in a new organisation, in one transaction, and return it."""
     day = today or datetime.now(ZoneInfo(MELBOURNE)).date()
     rng = random.Random(seed)
-    organisation_id = UUID(int=rng.getrandbits(128), version=4)
+    organisation_id = _organisation_id(rng)
     with make_uow(organisation_id) as uow:
         b = Builder(uow, rng, day)
         admin = _organisation_and_staff(b)
@@ -68,6 +68,22 @@ def build_demo_school(
         enrol_everyone(b, add_families(b))
         uow.commit()
     return DemoSchool(organisation_id=organisation_id, super_admin_email=admin, today=day)
+
+
+def demo_organisation_id(seed: int) -> UUID:
+    """The id of the demo school's organisation for ``seed``: the same on every run and day."""
+    return _organisation_id(random.Random(seed))
+
+
+def demo_school_loaded(make_uow: Callable[[UUID], UnitOfWork], seed: int) -> bool:
+    """True when the demo school of ``seed`` is already stored behind ``make_uow``."""
+    with make_uow(demo_organisation_id(seed)) as uow:
+        return uow.organisations.find(uow.organisation_id) is not None
+
+
+def _organisation_id(rng: random.Random) -> UUID:
+    # the first draw of the seeded random source, so that every other id follows from it
+    return UUID(int=rng.getrandbits(128), version=4)
 
 
 def _organisation_and_staff(b: Builder) -> str:

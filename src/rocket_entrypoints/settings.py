@@ -1,0 +1,104 @@
+"""Configuration from environment variables (``ROCKET_*``), with safe defaults.
+
+With nothing set, Rocket works on the SQLite file ``rocket.db`` in the current directory
+(the embedded default); production sets ``ROCKET_DATABASE_URL=postgresql+psycopg://...``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+import sqlalchemy as sa
+from sqlalchemy.exc import ArgumentError
+
+DATABASE_URL_VARIABLE = "ROCKET_DATABASE_URL"
+DATABASE_ROLE_VARIABLE = "ROCKET_DATABASE_ROLE"
+DEFAULT_DATABASE_URL = "sqlite:///rocket.db"
+DEFAULT_DATABASE_ROLE = "rocket_app"
+
+#: The drivers Rocket runs on: SQLite (embedded) and Postgres through psycopg 3.
+SUPPORTED_DRIVERS = ("sqlite", "postgresql+psycopg")
+_ROLE = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+_URL_HELP = "use sqlite:///path/to/rocket.db or postgresql+psycopg://user:password@host/dbname"
+
+
+class SettingsError(ValueError):
+    """A configuration value is refused; the message names the environment variable."""
+
+
+def masked(url: str | sa.URL) -> str:
+    """The URL as it can be shown: the password (if any) replaced by ``***``."""
+    return sa.make_url(url).render_as_string(hide_password=True)
+
+
+def _check_database_url(_instance: Any, _attribute: Any, value: str) -> None:
+    if not value.strip():
+        raise SettingsError(
+            f"{DATABASE_URL_VARIABLE} is set but empty: unset it for the default "
+            f"{DEFAULT_DATABASE_URL}, or {_URL_HELP}"
+        )
+    try:
+        url = sa.make_url(value)
+    except ArgumentError:
+        raise SettingsError(f"{DATABASE_URL_VARIABLE} is not a database URL: {_URL_HELP}") from None
+    if url.drivername in SUPPORTED_DRIVERS:
+        return
+    shown = masked(url)
+    if url.drivername in ("postgresql", "postgres") or url.drivername.startswith("postgres"):
+        raise SettingsError(
+            f"{DATABASE_URL_VARIABLE}={shown}: use postgresql+psycopg://... "
+            "(Rocket talks to Postgres through psycopg 3)"
+        )
+    raise SettingsError(
+        f"{DATABASE_URL_VARIABLE}={shown}: Rocket runs on SQLite or Postgres; {_URL_HELP}"
+    )
+
+
+def _check_database_role(_instance: Any, _attribute: Any, value: str) -> None:
+    if not _ROLE.fullmatch(value):
+        raise SettingsError(
+            f"{DATABASE_ROLE_VARIABLE}={value!r} is not a plain Postgres role name "
+            "(lower-case letters, digits and underscores, at most 63)"
+        )
+
+
+@attrs.frozen
+class Settings:
+    """What Rocket is configured with.
+
+    ``database_url`` (``ROCKET_DATABASE_URL``): where the data lives, a SQLAlchemy URL,
+    ``sqlite://...`` or ``postgresql+psycopg://...``; default ``sqlite:///rocket.db``.
+
+    ``database_role`` (``ROCKET_DATABASE_ROLE``): the Postgres role the application works as
+    (``SET ROLE``), which row-level security applies to; the migrations create it. Default
+    ``rocket_app``. SQLite ignores it.
+    """
+
+    database_url: str = attrs.field(default=DEFAULT_DATABASE_URL, validator=_check_database_url)
+    database_role: str = attrs.field(default=DEFAULT_DATABASE_ROLE, validator=_check_database_role)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Settings from ``environ`` (the process environment by default).
+
+        A variable that is not set takes its default; a refused value raises SettingsError.
+        """
+        env = os.environ if environ is None else environ
+        return cls(
+            database_url=env.get(DATABASE_URL_VARIABLE, DEFAULT_DATABASE_URL),
+            database_role=env.get(DATABASE_ROLE_VARIABLE, DEFAULT_DATABASE_ROLE),
+        )
+
+    @property
+    def masked_database_url(self) -> str:
+        """The database URL with its password hidden, for messages and logs."""
+        return masked(self.database_url)
+
+    def __repr__(self) -> str:
+        # never show the password, even in a traceback or a log line
+        url, role = self.masked_database_url, self.database_role
+        return f"Settings(database_url={url!r}, database_role={role!r})"
