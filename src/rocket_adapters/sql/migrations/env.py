@@ -39,6 +39,26 @@ def run_migrations_online() -> None:
 
 
 def _run(connection: Any) -> None:
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        # Batch migrations rebuild SQLite tables; with foreign keys on, dropping the old copy
+        # would cascade or fail. Off outside the transaction (inside, the PRAGMA is ignored),
+        # then every key is checked once the migration is done.
+        connection.connection.driver_connection.execute("PRAGMA foreign_keys = OFF")
+    try:
+        _migrate(connection)
+        if sqlite:
+            broken = connection.connection.driver_connection.execute(
+                "PRAGMA foreign_key_check"
+            ).fetchall()
+            if broken:
+                raise RuntimeError(f"the migration left broken foreign keys: {broken[:5]}")
+    finally:
+        if sqlite:
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys = ON")
+
+
+def _migrate(connection: Any) -> None:
     context.configure(
         connection=connection,
         target_metadata=metadata,
