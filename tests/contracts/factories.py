@@ -274,6 +274,26 @@ def enrolment(student: m.Student, cohort: m.Cohort, **overrides: Any) -> m.Enrol
     return m.Enrolment(**{**values, **overrides})
 
 
+def makeup_token(enrolment: m.Enrolment, program: m.Program, **overrides: Any) -> m.MakeupToken:
+    """An available token owed on ``enrolment``; pass ``source_session_id`` (and, for a spent
+    token, ``status``, ``redeemed_session_id`` and ``redeemed_at``) for the sessions."""
+    values: dict[str, Any] = {
+        "organisation_id": enrolment.organisation_id,
+        "student_id": enrolment.student_id,
+        "enrolment_id": enrolment.id,
+        "program_id": program.id,
+        "reason": "Excused absence: school camp",
+        "source_session_id": None,
+        "issued_on": date(2026, 2, 7),
+        "expires_on": date(2026, 6, 7),
+        "status": m.MakeupTokenStatus.AVAILABLE,
+        "redeemed_session_id": None,
+        "redeemed_at": None,
+        "created_at": at(2026, 2, 7, 18, 30, 0, 314159, tz=PERTH),
+    }
+    return m.MakeupToken(**{**values, **overrides})
+
+
 # -- attendance and learning ------------------------------------------------------------------
 
 
@@ -473,6 +493,9 @@ class School:
     sibling: m.Student
     enrolment: m.Enrolment
     waitlisted: m.Enrolment
+    lapsed_offer: m.Enrolment
+    makeup_token: m.MakeupToken
+    spent_token: m.MakeupToken
     attendance: m.Attendance
     skill_progress: m.SkillProgress
     project: m.ProjectSubmission
@@ -488,8 +511,10 @@ class School:
 
 
 def school(**organisation_overrides: Any) -> School:
-    """A valid organisation graph: a campus, a cohort with a session, a family with two
-    children (one active enrolment, one waitlisted), marks, skills, billing and messages."""
+    """A valid organisation graph: a campus, a cohort (flagged for attention) with a session,
+    a family with two children (one active enrolment owed one makeup token and having spent
+    another; one waitlisted, whose earlier seat offer lapsed unpaid and was dropped), marks,
+    skills, billing and messages."""
     org = organisation(**organisation_overrides)
     tree = skill_tree(org.id)
     root = skill_node(tree)
@@ -497,7 +522,9 @@ def school(**organisation_overrides: Any) -> School:
     place = campus(org.id)
     teacher = staff(org.id)
     course = program(org.id, skill_tree_id=tree.id)
-    group = cohort(course, place, current_enrolments=1)
+    group = cohort(
+        course, place, current_enrolments=1, attention="Starts Saturday with one enrolment"
+    )
     meeting = session(group, lead_instructor_id=teacher.id)
     home = family(org.id)
     ada = student(home, student_login_email=f"ada{serial()}@kids.rocket.example")
@@ -511,7 +538,7 @@ def school(**organisation_overrides: Any) -> School:
         start_date=date(2026, 2, 7),
         tuition_override=Decimal("432.45"),
         discount_applied=Decimal("48.05"),
-        makeup_tokens=2,
+        makeup_tokens=1,  # the available token below
     )
     waiting = enrolment(
         charles,
@@ -519,6 +546,27 @@ def school(**organisation_overrides: Any) -> School:
         is_waitlist=True,
         waitlist_position=1,
         enrolment_date=at(2025, 12, 2, 20, 0, tz=PERTH),
+    )
+    lapsed = enrolment(
+        charles,
+        group,
+        status=EnrolmentStatus.DROPPED,
+        enrolment_date=at(2025, 11, 20, 8, 45),
+        offer_expires_at=at(2025, 11, 27, 21, 15, 0, 123457, tz=PERTH),
+        withdrawal_date=date(2025, 11, 28),
+        withdrawal_reason="Seat offer lapsed unpaid",
+    )
+    owed = makeup_token(seat, course, source_session_id=meeting.id)
+    spent = makeup_token(
+        seat,
+        course,
+        reason="Session cancelled: campus closed",
+        issued_on=date(2026, 1, 31),
+        expires_on=date(2026, 5, 31),
+        status=m.MakeupTokenStatus.REDEEMED,
+        redeemed_session_id=meeting.id,
+        redeemed_at=at(2026, 2, 7, 9, 25, 0, 271828),
+        created_at=at(2026, 1, 31, 7, 0, 0, 1, tz=PERTH),
     )
     progress = skill_progress(ada, child)
     progress.set_status(m.SkillStatus.IN_PROGRESS, by=teacher.id, at=at(2026, 2, 7, 10, 5))
@@ -542,6 +590,9 @@ def school(**organisation_overrides: Any) -> School:
         sibling=charles,
         enrolment=seat,
         waitlisted=waiting,
+        lapsed_offer=lapsed,
+        makeup_token=owed,
+        spent_token=spent,
         attendance=attendance(meeting, seat, recorded_by_staff_id=teacher.id),
         skill_progress=progress,
         project=project(ada, group, graded_by_staff_id=teacher.id),

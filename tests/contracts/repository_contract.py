@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
@@ -51,6 +51,7 @@ REPOSITORY_OF: dict[type[m.Entity], str] = {
     m.Family: "families",
     m.Student: "students",
     m.Enrolment: "enrolments",
+    m.MakeupToken: "makeup_tokens",
     m.Attendance: "attendance",
     m.SkillTree: "skill_trees",
     m.SkillNode: "skill_nodes",
@@ -133,6 +134,12 @@ class Lookup:
     call: Callable[[Any, Any], object]
 
 
+#: Lookups every repository offers, beside its own.
+COMMON_LOOKUPS: tuple[Lookup, ...] = (
+    Lookup("find_many", lambda r, e: r.find_many([e.id, uuid4()])),
+)
+
+
 @attrs.frozen
 class RepositorySpec:
     attribute: str
@@ -140,6 +147,11 @@ class RepositorySpec:
     cls: type[m.Entity]
     pick: Callable[[School], Any]
     lookups: tuple[Lookup, ...]
+
+    @property
+    def every_lookup(self) -> tuple[Lookup, ...]:
+        """The repository's own lookups and the common ones."""
+        return (*self.lookups, *COMMON_LOOKUPS)
 
 
 SPECS: tuple[RepositorySpec, ...] = (
@@ -219,6 +231,7 @@ SPECS: tuple[RepositorySpec, ...] = (
         (
             Lookup("list_for_cohort", lambda r, e: r.list_for_cohort(e.cohort_id)),
             Lookup("list_for_staff", lambda r, e: r.list_for_staff(e.staff_id)),
+            Lookup("find_assignment", lambda r, e: r.find_assignment(e.cohort_id, e.staff_id)),
         ),
     ),
     RepositorySpec(
@@ -231,6 +244,12 @@ SPECS: tuple[RepositorySpec, ...] = (
             Lookup(
                 "list_between",
                 lambda r, e: r.list_between(e.scheduled_date, e.scheduled_date),
+            ),
+            Lookup(
+                "list_for_staff",
+                lambda r, e: r.list_for_staff(
+                    e.lead_instructor_id, e.scheduled_date, e.scheduled_date
+                ),
             ),
         ),
     ),
@@ -276,6 +295,24 @@ SPECS: tuple[RepositorySpec, ...] = (
             Lookup("list_for_student", lambda r, e: r.list_for_student(e.student_id)),
             Lookup("find_live", lambda r, e: r.find_live(e.student_id, e.cohort_id)),
             Lookup("waitlist", lambda r, e: r.waitlist(e.cohort_id)),
+        ),
+    ),
+    RepositorySpec(
+        "makeup_tokens",
+        "MakeupToken",
+        m.MakeupToken,
+        lambda s: s.makeup_token,
+        (
+            Lookup("list_for_student", lambda r, e: r.list_for_student(e.student_id)),
+            Lookup(
+                "list_for_student(status)",
+                lambda r, e: r.list_for_student(e.student_id, status=e.status),
+            ),
+            Lookup("list_for_enrolment", lambda r, e: r.list_for_enrolment(e.enrolment_id)),
+            Lookup(
+                "list_expired",
+                lambda r, e: r.list_expired(e.expires_on + timedelta(days=1)),
+            ),
         ),
     ),
     RepositorySpec(
@@ -375,7 +412,7 @@ SPEC_PARAMS = [pytest.param(spec, id=spec.attribute) for spec in SPECS]
 LOOKUP_PARAMS = [
     pytest.param(spec, lookup, id=f"{spec.attribute}.{lookup.name}")
     for spec in SPECS
-    for lookup in spec.lookups
+    for lookup in spec.every_lookup
 ]
 ASSOCIATION_PARAMS = [
     pytest.param(spec, id=spec.attribute)
@@ -433,6 +470,9 @@ MUTATIONS: dict[str, Mutation] = {
         lambda e, s: e.update(default_price=Decimal("499.99"), skill_level=None),
     ),
     "cohort seat taken": Mutation("cohorts", lambda s: s.cohort, lambda e, s: e.take_seat()),
+    "cohort attention cleared": Mutation(
+        "cohorts", lambda s: s.cohort, lambda e, s: e.update(attention=None)
+    ),
     "cohort staff role": Mutation(
         "cohort_staff",
         lambda s: s.cohort_staff,
@@ -461,6 +501,21 @@ MUTATIONS: dict[str, Mutation] = {
     ),
     "enrolment moved in waitlist": Mutation(
         "enrolments", lambda s: s.waitlisted, lambda e, s: e.move_in_waitlist(3)
+    ),
+    "enrolment offered a seat": Mutation(
+        "enrolments",
+        lambda s: s.waitlisted,
+        lambda e, s: e.offer_seat(until=at(2026, 3, 4, 21, 0, 0, 654321, tz=PERTH)),
+    ),
+    "makeup token redeemed": Mutation(
+        "makeup_tokens",
+        lambda s: s.makeup_token,
+        lambda e, s: e.redeem(
+            session_id=s.session.id, at=at(2026, 3, 7, 9, 31, 0, 7, tz=PERTH), on=date(2026, 3, 7)
+        ),
+    ),
+    "makeup token expired": Mutation(
+        "makeup_tokens", lambda s: s.makeup_token, lambda e, s: e.expire(date(2026, 6, 8))
     ),
     "attendance re-marked": Mutation(
         "attendance",
@@ -764,7 +819,7 @@ class RepositoryContract(_Schools):
         with make_uow(school.organisation.id) as uow:
             repo = getattr(uow, spec.attribute)
             assert repo.find(assignment.id) is None
-            for lookup in spec.lookups:
+            for lookup in spec.every_lookup:
                 assert assignment.id not in ids(lookup.call(repo, assignment)), lookup.name
 
     @pytest.mark.parametrize("spec", ASSOCIATION_PARAMS)
@@ -778,7 +833,7 @@ class RepositoryContract(_Schools):
         with make_uow(school.organisation.id) as uow:
             repo = getattr(uow, spec.attribute)
             assert repo.find(assignment.id) is not None
-            for lookup in spec.lookups:
+            for lookup in spec.every_lookup:
                 assert assignment.id in ids(lookup.call(repo, assignment)), lookup.name
 
     @pytest.mark.parametrize("spec", ASSOCIATION_PARAMS)
@@ -794,7 +849,7 @@ class RepositoryContract(_Schools):
         save(make_uow, again)
         with make_uow(school.organisation.id) as uow:
             repo = getattr(uow, spec.attribute)
-            for lookup in spec.lookups:
+            for lookup in spec.every_lookup:
                 assert ids(lookup.call(repo, again)) == [again.id], lookup.name
 
 
@@ -811,6 +866,39 @@ class LookupContract(_Schools):
         with make_uow(unknown) as uow, pytest.raises(NotFound) as caught:
             uow.organisations.current()
         assert (caught.value.entity, caught.value.key) == ("Organisation", unknown)
+
+    def test_find_many_returns_this_organisations_entities_with_those_ids(
+        self, make_uow: MakeUow, school: School, other_school: School
+    ) -> None:
+        ours = [school.student.id, school.sibling.id]
+        with make_uow(school.organisation.id) as uow:
+            students = uow.students
+            found = students.find_many([uuid4(), *ours, other_school.student.id, uuid4()])
+            assert sorted(ids(found)) == sorted(ours)
+            assert all(entity is students.get(entity.id) for entity in found)
+            assert students.find_many([]) == []
+            assert students.find_many([uuid4(), other_school.sibling.id]) == []
+            assert ids(students.find_many([school.student.id] * 3)) == [school.student.id]
+            # An id of another entity type is not a student.
+            assert students.find_many([school.family.id, school.enrolment.id]) == []
+
+    def test_find_many_sees_the_transactions_own_additions(
+        self, make_uow: MakeUow, school: School
+    ) -> None:
+        added = f.campus(school.organisation.id)
+        with make_uow(school.organisation.id) as uow:
+            uow.campuses.add(added)
+            found = uow.campuses.find_many([added.id, school.campus.id])
+            assert sorted(ids(found)) == sorted([added.id, school.campus.id])
+            assert added in found
+
+    def test_find_many_takes_a_long_list_of_ids(self, make_uow: MakeUow, school: School) -> None:
+        wanted = {school.enrolment.id, school.waitlisted.id, school.lapsed_offer.id}
+        unknown = {uuid4() for _ in range(1200)}
+        with make_uow(school.organisation.id) as uow:
+            found = uow.enrolments.find_many(unknown | wanted)
+            assert set(ids(found)) == wanted
+            assert len(found) == len(wanted)
 
     def test_campuses_by_name_and_active_only(self, make_uow: MakeUow, org: m.Organisation) -> None:
         carlton = f.campus(org.id, name="Carlton")
@@ -928,6 +1016,23 @@ class LookupContract(_Schools):
                 [school.cohort_staff, lead]
             )
 
+    def test_cohort_staff_find_assignment(
+        self, make_uow: MakeUow, school: School, other_school: School
+    ) -> None:
+        cohort = f.cohort(school.program, school.campus)
+        ta = f.staff(school.organisation.id, role=m.StaffRole.TEACHING_ASSISTANT)
+        assistant = f.cohort_staff(cohort, ta, role=m.CohortStaffRole.TEACHING_ASSISTANT)
+        save(make_uow, cohort, ta, assistant)
+        with make_uow(school.organisation.id) as uow:
+            find = uow.cohort_staff.find_assignment
+            assert ids(find(cohort.id, ta.id)) == [assistant.id]
+            assert ids(find(school.cohort.id, school.staff.id)) == [school.cohort_staff.id]
+            assert find(cohort.id, school.staff.id) is None  # the cohort, another staff member
+            assert find(school.cohort.id, ta.id) is None  # the staff member, another cohort
+            assert find(uuid4(), ta.id) is None
+            theirs = other_school.cohort_staff
+            assert find(theirs.cohort_id, theirs.staff_id) is None
+
     def test_sessions_of_a_cohort_by_session_number(
         self, make_uow: MakeUow, school: School
     ) -> None:
@@ -966,6 +1071,91 @@ class LookupContract(_Schools):
             )
             assert ids(sessions.list_between(date(2026, 3, 3), date(2026, 3, 3))) == ids([last])
             assert sessions.list_between(date(2026, 3, 2), date(2026, 3, 2)) == []
+
+    def test_sessions_a_staff_member_teaches_in_three_ways(
+        self, make_uow: MakeUow, school: School, other_school: School
+    ) -> None:
+        org = school.organisation.id
+        teacher, colleague, helper = f.staff(org), f.staff(org), f.staff(org)
+        assigned, unassigned = (
+            f.cohort(school.program, school.campus),
+            f.cohort(school.program, school.campus),
+        )
+
+        def on(cohort: m.Cohort, day: int, start: int, **overrides: Any) -> m.Session:
+            return f.session(
+                cohort,
+                scheduled_date=date(2026, 3, day),
+                scheduled_start_time=time(start),
+                scheduled_end_time=time(start + 1),
+                **overrides,
+            )
+
+        # Teaching through the cohort assignment; one of them also as its lead instructor,
+        # and one cancelled (still listed: callers filter).
+        by_cohort = on(assigned, 2, 16)
+        by_cohort_and_lead = on(assigned, 4, 9, lead_instructor_id=teacher.id)
+        cancelled = on(
+            assigned, 5, 8, status=m.SessionStatus.CANCELLED, cancellation_reason="Storm"
+        )
+        before = on(assigned, 1, 16)
+        after = on(assigned, 6, 8)
+        # Teaching another cohort's sessions as lead instructor or as assistant.
+        as_lead = on(unassigned, 2, 9, lead_instructor_id=teacher.id)
+        as_assistant = on(unassigned, 5, 17, lead_instructor_id=colleague.id)
+        as_both = on(unassigned, 3, 12, lead_instructor_id=teacher.id)
+        not_theirs = on(unassigned, 3, 10, lead_instructor_id=colleague.id)
+        save(
+            make_uow,
+            teacher,
+            colleague,
+            helper,
+            assigned,
+            unassigned,
+            by_cohort,
+            by_cohort_and_lead,
+            cancelled,
+            before,
+            after,
+            as_lead,
+            as_assistant,
+            as_both,
+            not_theirs,
+            f.cohort_staff(assigned, teacher),
+            f.session_staff(as_assistant, teacher),
+            f.session_staff(as_both, teacher),
+            f.session_staff(by_cohort_and_lead, teacher),
+            # Others beside the teacher on the same cohort and sessions: a query joining the
+            # assignments would see those sessions several times.
+            f.cohort_staff(assigned, helper, role=m.CohortStaffRole.TEACHING_ASSISTANT),
+            f.session_staff(as_both, helper),
+            f.session_staff(by_cohort_and_lead, helper),
+            f.session_staff(by_cohort_and_lead, colleague),
+        )
+        first, last = date(2026, 3, 2), date(2026, 3, 5)
+        with make_uow(org) as uow:
+            sessions = uow.sessions
+            assert ids(sessions.list_for_staff(teacher.id, first, last)) == ids(
+                [as_lead, by_cohort, as_both, by_cohort_and_lead, cancelled, as_assistant]
+            )
+            assert ids(sessions.list_for_staff(colleague.id, first, last)) == ids(
+                [not_theirs, by_cohort_and_lead, as_assistant]
+            )
+            assert ids(sessions.list_for_staff(helper.id, first, last)) == ids(
+                [by_cohort, as_both, by_cohort_and_lead, cancelled]
+            )
+            assert ids(sessions.list_for_staff(teacher.id, last, last)) == ids(
+                [cancelled, as_assistant]
+            )
+            assert ids(sessions.list_for_staff(teacher.id, date(2026, 3, 1), first)) == ids(
+                [before, as_lead, by_cohort]
+            )
+            assert sessions.list_for_staff(teacher.id, date(2026, 3, 7), date(2026, 3, 31)) == []
+            assert sessions.list_for_staff(uuid4(), first, last) == []
+            # school.staff leads, assists and is assigned to school.session's cohort: once.
+            day = school.session.scheduled_date
+            assert ids(sessions.list_for_staff(school.staff.id, day, day)) == [school.session.id]
+            assert sessions.list_for_staff(other_school.staff.id, day, day) == []
 
     def test_session_staff_oldest_assignment_first(self, make_uow: MakeUow, school: School) -> None:
         ta = f.staff(school.organisation.id, role=m.StaffRole.TEACHING_ASSISTANT)
@@ -1090,6 +1280,240 @@ class LookupContract(_Schools):
         with make_uow(school.organisation.id) as uow:
             assert ids(uow.enrolments.waitlist(cohort.id)) == ids([first, second, third])
             assert ids(uow.enrolments.waitlist(other.id)) == ids([elsewhere])
+
+    def test_trials_booked_into_a_session_in_arrival_order(
+        self, make_uow: MakeUow, school: School, other_school: School
+    ) -> None:
+        meeting = school.session
+        week_two = f.session(school.cohort, scheduled_date=date(2026, 2, 14))
+        kids = [f.student(school.family, first_name=name) for name in ("Ari", "Bo", "Cy", "Di")]
+
+        def trial(kid: m.Student, session: m.Session, arrived: datetime) -> m.Enrolment:
+            return f.enrolment(
+                kid,
+                school.cohort,
+                status=EnrolmentStatus.TRIAL,
+                is_trial=True,
+                trial_session_id=session.id,
+                enrolment_date=arrived,
+            )
+
+        # 08:00 in Perth on 5 January is 11:00 in Melbourne: after Bo, before Cy.
+        second = trial(kids[0], meeting, at(2026, 1, 5, 8, tz=PERTH))
+        first = trial(kids[1], meeting, at(2026, 1, 5, 10))
+        third = trial(kids[2], meeting, at(2026, 1, 5, 11, 30))
+        elsewhere = trial(kids[3], week_two, at(2026, 1, 1))
+        save(make_uow, week_two, *kids, third, elsewhere, first, second)
+        their_kid = f.student(other_school.family)
+        theirs = f.enrolment(
+            their_kid,
+            other_school.cohort,
+            status=EnrolmentStatus.TRIAL,
+            is_trial=True,
+            trial_session_id=other_school.session.id,
+        )
+        save(make_uow, their_kid, theirs)
+        with make_uow(school.organisation.id) as uow:
+            enrolments = uow.enrolments
+            # school.enrolment and school.waitlisted are in the cohort but booked no trial.
+            assert ids(enrolments.list_trials_for_session(meeting.id)) == ids(
+                [first, second, third]
+            )
+            assert ids(enrolments.list_trials_for_session(week_two.id)) == ids([elsewhere])
+            assert enrolments.list_trials_for_session(uuid4()) == []
+            assert enrolments.list_trials_for_session(other_school.session.id) == []
+        with make_uow(other_school.organisation.id) as uow:
+            assert ids(uow.enrolments.list_trials_for_session(other_school.session.id)) == [
+                theirs.id
+            ]
+            assert uow.enrolments.list_trials_for_session(meeting.id) == []
+
+    def test_lapsed_offers_are_unpaid_offers_due_by_now_oldest_deadline_first(
+        self, make_uow: MakeUow, school: School, other_school: School
+    ) -> None:
+        # 18:00:00.5 in Melbourne on 4 March 2026 is 07:00:00.5 UTC.
+        now = at(2026, 3, 4, 18, 0, 0, 500000)
+        kids = [f.student(school.family, first_name=f"Kid {i}") for i in range(6)]
+
+        def offer(kid: m.Student, until: datetime | None, **overrides: Any) -> m.Enrolment:
+            values: dict[str, Any] = {
+                "status": EnrolmentStatus.PENDING_PAYMENT,
+                "offer_expires_at": until,
+                **overrides,
+            }
+            return f.enrolment(kid, school.cohort, **values)
+
+        # 14:00 in Perth (06:00 UTC) is later than 16:30 in Melbourne (05:30 UTC).
+        perth_afternoon = offer(kids[0], at(2026, 3, 4, 14, tz=PERTH))
+        melbourne_afternoon = offer(kids[1], at(2026, 3, 4, 16, 30))
+        exactly_now = offer(kids[2], now.astimezone(PERTH))
+        a_moment_later = offer(kids[3], now + timedelta(microseconds=1))
+        no_deadline = offer(kids[4], None)
+        paid = offer(kids[5], at(2026, 3, 1), status=EnrolmentStatus.ENROLLED)
+        their_kid = f.student(other_school.family)
+        theirs = f.enrolment(
+            their_kid,
+            other_school.cohort,
+            status=EnrolmentStatus.PENDING_PAYMENT,
+            offer_expires_at=at(2026, 3, 1),
+        )
+        save(
+            make_uow,
+            *kids,
+            exactly_now,
+            a_moment_later,
+            perth_afternoon,
+            no_deadline,
+            paid,
+            melbourne_afternoon,
+        )
+        save(make_uow, their_kid, theirs)
+        with make_uow(school.organisation.id) as uow:
+            lapsed = uow.enrolments.list_lapsed_offers
+            # school.lapsed_offer (dropped) has a deadline long past, but is no offer now.
+            assert ids(lapsed(now)) == ids([melbourne_afternoon, perth_afternoon, exactly_now])
+            assert ids(lapsed(now.astimezone(UTC))) == ids(
+                [melbourne_afternoon, perth_afternoon, exactly_now]
+            )
+            assert ids(lapsed(now - timedelta(microseconds=1))) == ids(
+                [melbourne_afternoon, perth_afternoon]
+            )
+            assert ids(lapsed(now + timedelta(microseconds=1))) == ids(
+                [melbourne_afternoon, perth_afternoon, exactly_now, a_moment_later]
+            )
+            assert lapsed(datetime(2026, 3, 4, 5, 29, tzinfo=UTC)) == []
+        with make_uow(other_school.organisation.id) as uow:
+            assert ids(uow.enrolments.list_lapsed_offers(now)) == [theirs.id]
+
+    def test_a_paid_offer_no_longer_lapses(self, make_uow: MakeUow, school: School) -> None:
+        until = at(2026, 3, 4, 21, 0, 0, 654321, tz=PERTH)
+        with make_uow(school.organisation.id) as uow:
+            uow.enrolments.get(school.waitlisted.id).offer_seat(until=until)
+            uow.commit()
+        with make_uow(school.organisation.id) as uow:
+            assert ids(uow.enrolments.list_lapsed_offers(until)) == [school.waitlisted.id]
+            uow.enrolments.get(school.waitlisted.id).payment_received()
+            uow.commit()
+        with make_uow(school.organisation.id) as uow:
+            paid = uow.enrolments.get(school.waitlisted.id)
+            assert (paid.status, paid.offer_expires_at) == (EnrolmentStatus.ENROLLED, None)
+            assert uow.enrolments.list_lapsed_offers(until + timedelta(days=365)) == []
+
+    def test_makeup_tokens_of_a_student_and_of_an_enrolment_soonest_expiry_first(
+        self, make_uow: MakeUow, school: School, other_school: School
+    ) -> None:
+        # school: Ada's seat has ``spent_token`` (expires 31 May) and ``makeup_token`` (7 June).
+        later = f.cohort(school.program, school.campus)
+        again = f.enrolment(school.student, later)
+        available, redeemed, expired = (
+            m.MakeupTokenStatus.AVAILABLE,
+            m.MakeupTokenStatus.REDEEMED,
+            m.MakeupTokenStatus.EXPIRED,
+        )
+
+        def token(enrolment: m.Enrolment, expires: date, **overrides: Any) -> m.MakeupToken:
+            return f.makeup_token(
+                enrolment,
+                school.program,
+                issued_on=date(2026, 1, 1),
+                expires_on=expires,
+                **overrides,
+            )
+
+        september = token(again, date(2026, 9, 1))
+        april = token(again, date(2026, 4, 1))
+        february = token(again, date(2026, 2, 28), status=expired)
+        charles = token(school.waitlisted, date(2026, 3, 15))
+        save(make_uow, later, again, september, april, february, charles)
+        with make_uow(school.organisation.id) as uow:
+            tokens = uow.makeup_tokens
+            ada = school.student.id
+            assert ids(tokens.list_for_student(ada)) == ids(
+                [february, april, school.spent_token, school.makeup_token, september]
+            )
+            assert ids(tokens.list_for_student(ada, status=available)) == ids(
+                [april, school.makeup_token, september]
+            )
+            assert ids(tokens.list_for_student(ada, status=redeemed)) == [school.spent_token.id]
+            assert ids(tokens.list_for_student(ada, status=expired)) == [february.id]
+            assert ids(tokens.list_for_student(school.sibling.id)) == [charles.id]
+            assert tokens.list_for_student(school.sibling.id, status=redeemed) == []
+            assert tokens.list_for_student(uuid4()) == []
+            assert tokens.list_for_student(other_school.student.id) == []
+            assert ids(tokens.list_for_enrolment(school.enrolment.id)) == ids(
+                [school.spent_token, school.makeup_token]
+            )
+            assert ids(tokens.list_for_enrolment(again.id)) == ids([february, april, september])
+            assert ids(tokens.list_for_enrolment(school.waitlisted.id)) == [charles.id]
+            assert tokens.list_for_enrolment(other_school.enrolment.id) == []
+
+    def test_makeup_tokens_redeemed_for_a_session(
+        self, make_uow: MakeUow, school: School, other_school: School
+    ) -> None:
+        # school.makeup_token was issued for school.session (its source), not spent there.
+        week_two = f.session(school.cohort, scheduled_date=date(2026, 2, 14))
+        redeemed = m.MakeupTokenStatus.REDEEMED
+
+        def spent(enrolment: m.Enrolment, hour: int) -> m.MakeupToken:
+            return f.makeup_token(
+                enrolment,
+                school.program,
+                status=redeemed,
+                redeemed_session_id=week_two.id,
+                redeemed_at=at(2026, 2, 14, hour, tz=PERTH),
+            )
+
+        ada, charles = spent(school.enrolment, 9), spent(school.waitlisted, 8)
+        owed_for_week_two = f.makeup_token(
+            school.enrolment, school.program, source_session_id=week_two.id
+        )
+        save(make_uow, week_two, ada, charles, owed_for_week_two)
+        with make_uow(school.organisation.id) as uow:
+            tokens = uow.makeup_tokens
+            assert set(ids(tokens.list_redeemed_for_session(week_two.id))) == {ada.id, charles.id}
+            assert ids(tokens.list_redeemed_for_session(school.session.id)) == [
+                school.spent_token.id
+            ]
+            assert tokens.list_redeemed_for_session(uuid4()) == []
+            assert tokens.list_redeemed_for_session(other_school.session.id) == []
+
+    def test_expired_makeup_tokens_are_available_ones_past_their_expiry_day(
+        self, make_uow: MakeUow, school: School, other_school: School
+    ) -> None:
+        # school: makeup_token available until 7 June; spent_token redeemed, expiry 31 May.
+        def token(expires: date, **overrides: Any) -> m.MakeupToken:
+            return f.makeup_token(
+                school.enrolment,
+                school.program,
+                issued_on=date(2026, 1, 1),
+                expires_on=expires,
+                **overrides,
+            )
+
+        march = token(date(2026, 3, 15))
+        april = token(date(2026, 4, 1))
+        already_expired = token(date(2026, 2, 1), status=m.MakeupTokenStatus.EXPIRED)
+        charles = f.makeup_token(school.waitlisted, school.program, expires_on=date(2026, 3, 31))
+        save(make_uow, april, already_expired, march, charles)
+        with make_uow(school.organisation.id) as uow:
+
+            def expired(day: date) -> set[UUID]:
+                return set(ids(uow.makeup_tokens.list_expired(day)))
+
+            assert expired(date(2026, 3, 15)) == set()  # usable on its expiry day
+            assert expired(date(2026, 3, 16)) == {march.id}
+            assert expired(date(2026, 4, 1)) == {march.id, charles.id}
+            assert expired(date(2026, 6, 7)) == {march.id, charles.id, april.id}
+            assert expired(date(2026, 6, 8)) == {
+                march.id,
+                charles.id,
+                april.id,
+                school.makeup_token.id,
+            }
+        with make_uow(other_school.organisation.id) as uow:
+            assert ids(uow.makeup_tokens.list_expired(date(2026, 6, 8))) == [
+                other_school.makeup_token.id
+            ]
 
     def test_attendance_marks(self, make_uow: MakeUow, school: School) -> None:
         ada, charles = school.enrolment, school.waitlisted

@@ -6,7 +6,8 @@ are fresh random UUIDs: the examples stand alone, they do not form a school (for
 entities, see tests/contracts/factories.py).
 
 Tests rely on some of these values (a cohort of 3 seats, an invoice of $100.00 not yet paid,
-an absence recorded at ``NOW``...): change them only together with the tests.
+an absence recorded at ``NOW``, a makeup token issued on 2 March and expiring on 30 June
+2026...): change them only together with the tests.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from rocket_core.model import (
     Entity,
     Family,
     Invoice,
+    MakeupToken,
     Message,
     Notification,
     Organisation,
@@ -155,6 +157,19 @@ def make_enrolment(**overrides: Any) -> Enrolment:
     return Enrolment(**{**fields, **overrides})
 
 
+def make_makeup_token(**overrides: Any) -> MakeupToken:
+    fields: dict[str, Any] = {
+        "organisation_id": ORG_ID,
+        "student_id": uuid4(),
+        "enrolment_id": uuid4(),
+        "program_id": uuid4(),
+        "reason": "Session cancelled",
+        "issued_on": date(2026, 3, 2),
+        "expires_on": date(2026, 6, 30),
+    }
+    return MakeupToken(**{**fields, **overrides})
+
+
 def make_attendance(**overrides: Any) -> Attendance:
     fields: dict[str, Any] = {
         "organisation_id": ORG_ID,
@@ -278,6 +293,7 @@ EXAMPLES: dict[type[Entity], Callable[..., Entity]] = {
     Family: make_family,
     Student: make_student,
     Enrolment: make_enrolment,
+    MakeupToken: make_makeup_token,
     Attendance: make_attendance,
     SkillTree: make_skill_tree,
     SkillNode: make_skill_node,
