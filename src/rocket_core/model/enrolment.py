@@ -257,6 +257,8 @@ class MakeupTokenStatus(StrEnum):
     AVAILABLE = "available"
     REDEEMED = "redeemed"
     EXPIRED = "expired"
+    #: Taken back before use (e.g. the absence it was issued for was re-marked).
+    WITHDRAWN = "withdrawn"
 
 
 @attrs.define(slots=False, eq=False, kw_only=True)
@@ -295,11 +297,16 @@ class MakeupToken(Entity):
             "MakeupToken.expires_on",
             "must not be before issued_on",
         )
+        redeemed = self.status is MakeupTokenStatus.REDEEMED
         c.require(
-            (self.status is MakeupTokenStatus.REDEEMED)
-            == (self.redeemed_session_id is not None and self.redeemed_at is not None),
+            redeemed == (self.redeemed_session_id is not None),
             "MakeupToken.redeemed_session_id",
-            "is set (with redeemed_at) exactly when the token is redeemed",
+            "is set exactly when the token is redeemed",
+        )
+        c.require(
+            redeemed == (self.redeemed_at is not None),
+            "MakeupToken.redeemed_at",
+            "is set exactly when the token is redeemed",
         )
 
     def usable_on(self, day: date) -> bool:
@@ -321,6 +328,12 @@ class MakeupToken(Entity):
         if self.status is not MakeupTokenStatus.AVAILABLE or on <= self.expires_on:
             raise Conflict(f"makeup token {self.id} is not due to expire on {on.isoformat()}")
         self.status = MakeupTokenStatus.EXPIRED
+
+    def withdraw(self) -> None:
+        """Take back an unused token (its reason no longer holds)."""
+        if self.status is not MakeupTokenStatus.AVAILABLE:
+            raise Conflict(f"makeup token {self.id} is {self.status.value}: it cannot be withdrawn")
+        self.status = MakeupTokenStatus.WITHDRAWN
 
     def _state_on(self, day: date) -> str:
         if self.status is MakeupTokenStatus.AVAILABLE:

@@ -479,7 +479,7 @@ class AttendanceService(Service):
         for token in tokens:
             if token.status is not MakeupTokenStatus.AVAILABLE:
                 continue
-            token.update(status=MakeupTokenStatus.EXPIRED)
+            token.withdraw()
             enrolment = uow.enrolments.get(line.enrolment_id)
             enrolment.makeup_tokens = max(0, enrolment.makeup_tokens - 1)
             self.audit(
@@ -489,7 +489,7 @@ class AttendanceService(Service):
                 token,
                 f"Makeup token of {line.student.display_name} withdrawn: the absence from"
                 f" session {ctx.session.session_number} is no longer excused",
-                {"status": [MakeupTokenStatus.AVAILABLE, MakeupTokenStatus.EXPIRED]},
+                {"status": [MakeupTokenStatus.AVAILABLE, MakeupTokenStatus.WITHDRAWN]},
             )
 
 

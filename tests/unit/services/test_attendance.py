@@ -571,7 +571,7 @@ def test_unexcusing_withdraws_the_unused_token(class_of_two: World) -> None:
     with world.uow() as uow:
         [token] = uow.makeup_tokens.list_for_student(world.child.id)
         [enrolment] = uow.enrolments.list_for_student(world.child.id)
-    assert token.status is m.MakeupTokenStatus.EXPIRED
+    assert token.status is m.MakeupTokenStatus.WITHDRAWN
     assert enrolment.makeup_tokens == 0
     svc.mark(lead, first.id, {world.child.id: A.EXCUSED})  # excused again: a new token
     with world.uow() as uow:

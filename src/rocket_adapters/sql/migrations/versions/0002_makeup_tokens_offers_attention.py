@@ -39,6 +39,7 @@ def upgrade(**kwargs: Any) -> None:
                 "available",
                 "redeemed",
                 "expired",
+                "withdrawn",
                 name="makeup_token_status",
                 native_enum=False,
                 create_constraint=True,
