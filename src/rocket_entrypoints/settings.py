@@ -20,8 +20,9 @@ DATABASE_ROLE_VARIABLE = "ROCKET_DATABASE_ROLE"
 DEFAULT_DATABASE_URL = "sqlite:///rocket.db"
 DEFAULT_DATABASE_ROLE = "rocket_app"
 
-#: The drivers Rocket runs on: SQLite (embedded) and Postgres through psycopg 3.
-SUPPORTED_DRIVERS = ("sqlite", "postgresql+psycopg")
+#: The drivers Rocket runs on: SQLite (embedded) and Postgres through psycopg 3; ``memory://``
+#: keeps everything in the process (tests, demos, embedders) and forgets it on exit.
+SUPPORTED_DRIVERS = ("memory", "sqlite", "postgresql+psycopg")
 _ROLE = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 _URL_HELP = "use sqlite:///path/to/rocket.db or postgresql+psycopg://user:password@host/dbname"
 
@@ -71,7 +72,8 @@ class Settings:
     """What Rocket is configured with.
 
     ``database_url`` (``ROCKET_DATABASE_URL``): where the data lives, a SQLAlchemy URL,
-    ``sqlite://...`` or ``postgresql+psycopg://...``; default ``sqlite:///rocket.db``.
+    ``sqlite://...`` or ``postgresql+psycopg://...``, or ``memory://`` for an in-process store
+    that is forgotten on exit; default ``sqlite:///rocket.db``.
 
     ``database_role`` (``ROCKET_DATABASE_ROLE``): the Postgres role the application works as
     (``SET ROLE``), which row-level security applies to; the migrations create it. Default
@@ -92,6 +94,11 @@ class Settings:
             database_url=env.get(DATABASE_URL_VARIABLE, DEFAULT_DATABASE_URL),
             database_role=env.get(DATABASE_ROLE_VARIABLE, DEFAULT_DATABASE_ROLE),
         )
+
+    @property
+    def in_memory(self) -> bool:
+        """True when the data lives in the process only (``memory://``)."""
+        return sa.make_url(self.database_url).drivername == "memory"
 
     @property
     def masked_database_url(self) -> str:

@@ -23,6 +23,11 @@ def test_settings_default_to_the_embedded_sqlite_file():
     assert Settings() == settings
 
 
+def test_settings_accept_an_in_process_memory_store():
+    assert Settings(database_url="memory://").in_memory
+    assert not Settings().in_memory
+
+
 def test_settings_come_from_the_environment():
     settings = Settings.from_env(
         {
