@@ -39,8 +39,8 @@ Decisions where the rules are silent:
   the session's date; trial bookings for it are listed for staff to rebook.
 - A session is rescheduled only within its cohort's dates (change the cohort's end date
   first to add a catch-up week), not into the past and not onto a closure date.
-- Raising the capacity offers the freed seats to the waitlist in order
-  (``waitlist.offer_free_seats``: pending payment, an invoice, the family told).
+- Capacity changes belong to the enrolment journey (``EnrolmentService.change_capacity``),
+  because raising it offers freed seats to the waitlist.
 """
 
 from __future__ import annotations
@@ -78,7 +78,6 @@ from rocket_core.permissions import Action, Actor, authorise
 from rocket_core.ports import UnitOfWork
 from rocket_core.services.base import Service
 from rocket_core.services.makeup import issue_token
-from rocket_core.services.waitlist import offer_free_seats
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -192,14 +191,6 @@ class CohortCancellation:
 
     cohort: Cohort
     cancelled_sessions: tuple[Session, ...]
-
-
-@attrs.frozen(kw_only=True)
-class CapacityChange:
-    """A cohort with its new capacity, and the waitlisted enrolments offered a freed seat."""
-
-    cohort: Cohort
-    offered: tuple[Enrolment, ...]
 
 
 @attrs.frozen(kw_only=True)
@@ -483,44 +474,6 @@ class SchedulingService(Service):
                 {"status": [before, cohort.status], "reason": reason, "sessions": len(cancelled)},
             )
             return CohortCancellation(cohort=cohort, cancelled_sessions=tuple(cancelled))
-
-    def change_capacity(self, actor: Actor, cohort_id: UUID, max_capacity: int) -> CapacityChange:
-        """Raise or lower a cohort's seats, never below its current seat-holders; the status
-        follows (open <-> full); freed seats are offered to the waitlist in order. Super
-        admins, or campus managers at its campus."""
-        with self.transaction(actor) as uow:
-            cohort = uow.cohorts.get_for_update(cohort_id)
-            authorise(actor, Action.MANAGE_COHORTS, campus_id=cohort.campus_id)
-            if cohort.is_finished:
-                raise InvalidTransition("Cohort", cohort.id, cohort.status.value, "change capacity")
-            _require(
-                isinstance(max_capacity, int) and not isinstance(max_capacity, bool),
-                "Cohort.max_capacity",
-                "must be a whole number",
-            )
-            _require(
-                max_capacity >= cohort.current_enrolments,
-                "Cohort.max_capacity",
-                f"cannot be below the {cohort.current_enrolments} students holding a seat",
-            )
-            before = (cohort.max_capacity, cohort.status)
-            if max_capacity == cohort.max_capacity:
-                return CapacityChange(cohort=cohort, offered=())
-            cohort.change_capacity(max_capacity)
-            offered = offer_free_seats(uow, cohort, now=self.clock.now()).offered
-            self.audit(
-                uow,
-                actor,
-                "cohort.capacity_change",
-                cohort,
-                f"Cohort {cohort.name}: {before[0]} -> {cohort.max_capacity} seats",
-                {
-                    "max_capacity": [before[0], cohort.max_capacity],
-                    "status": [before[1], cohort.status],
-                    "offered": [e.id for e in offered],
-                },
-            )
-            return CapacityChange(cohort=cohort, offered=tuple(offered))
 
     # -- sessions ------------------------------------------------------------------------------
 

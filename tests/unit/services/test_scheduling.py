@@ -9,7 +9,7 @@ The world's cohort meets on Mondays 2, 9, 16 and 23 February 2026, 16:00-17:30 a
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
@@ -22,9 +22,7 @@ from tests.unit.services.conftest import MELBOURNE, TODAY, World
 from rocket_core import model as m
 from rocket_core.errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationError
 from rocket_core.events import (
-    EnrolmentAwaitingPayment,
     MakeupTokenIssued,
-    SeatOffered,
     SessionCancelled,
     SessionRescheduled,
 )
@@ -615,78 +613,6 @@ def test_cohorts_are_cancelled_by_managers_of_their_campus(
 
 
 # -- capacity --------------------------------------------------------------------------------
-
-
-def test_capacity_follows_seat_holders(world: World, service: SchedulingService) -> None:
-    enrol(world, world.child, S.ENROLLED)
-    enrol(world, world.sibling, S.PENDING_PAYMENT)
-    manager = world.actor("campus_manager")
-    lowered = service.change_capacity(manager, world.cohort.id, 2)
-    assert (lowered.cohort.max_capacity, lowered.cohort.status) == (2, m.CohortStatus.FULL)
-    raised = service.change_capacity(manager, world.cohort.id, 6)
-    assert (raised.cohort.max_capacity, raised.cohort.status) == (6, m.CohortStatus.OPEN)
-    assert raised.offered == ()
-    stored = load(world, m.Cohort, world.cohort.id)
-    assert (stored.max_capacity, stored.current_enrolments) == (6, 2)
-    with world.uow() as uow:
-        changes = [e.changes for e in uow.audit.list_for_entity(world.cohort.id)]
-    assert {"max_capacity": [3, 2], "status": ["open", "full"], "offered": []} in changes
-
-
-def test_capacity_never_drops_below_the_seat_holders(
-    world: World, service: SchedulingService
-) -> None:
-    enrol(world, world.child, S.ACTIVE)
-    enrol(world, world.sibling, S.ENROLLED)
-    enrol(world, world.other_child, S.ENQUIRY)  # no seat
-    before = snapshot(world)
-    with pytest.raises(ValidationError) as info:
-        service.change_capacity(world.actor("campus_manager"), world.cohort.id, 1)
-    assert info.value.field == "Cohort.max_capacity"
-    assert "2 students holding a seat" in info.value.rule
-    with pytest.raises(ValidationError, match=r"Cohort\.max_capacity"):
-        service.change_capacity(world.actor("campus_manager"), world.cohort.id, 0)
-    assert snapshot(world) == before
-
-
-def test_raising_capacity_offers_the_seats_to_the_waitlist_in_order(
-    world: World, service: SchedulingService
-) -> None:
-    for child in (world.child, world.sibling, world.other_child):
-        enrol(world, child, S.ENROLLED)
-    first = enrol(world, student(world, "Ari"), S.ENQUIRY, is_waitlist=True, waitlist_position=1)
-    second = enrol(world, student(world, "Bo"), S.TRIAL, is_waitlist=True, waitlist_position=2)
-    third = enrol(world, student(world, "Cy"), S.ENQUIRY, is_waitlist=True, waitlist_position=3)
-    result = service.change_capacity(world.actor("super_admin"), world.cohort.id, 5)
-    assert [e.id for e in result.offered] == [first.id, second.id]
-    assert result.cohort.status is m.CohortStatus.FULL
-    offered = load(world, m.Enrolment, first.id)
-    assert offered.status is S.PENDING_PAYMENT
-    assert offered.offer_expires_at == world.clock.now() + timedelta(hours=48)
-    assert load(world, m.Enrolment, second.id).status is S.PENDING_PAYMENT
-    waiting = load(world, m.Enrolment, third.id)
-    assert (waiting.is_waitlist, waiting.waitlist_position) == (True, 1)
-    assert load(world, m.Cohort, world.cohort.id).current_enrolments == 5
-    assert [type(e) for e in world.published if isinstance(e, SeatOffered)] == [SeatOffered] * 2
-    assert sum(isinstance(e, EnrolmentAwaitingPayment) for e in world.published) == 2
-
-
-def test_a_finished_cohorts_capacity_is_fixed(world: World, service: SchedulingService) -> None:
-    with world.uow() as uow:
-        uow.cohorts.get(world.cohort.id).cancel()
-        uow.commit()
-    with pytest.raises(InvalidTransition, match="change capacity"):
-        service.change_capacity(world.actor("super_admin"), world.cohort.id, 10)
-
-
-@pytest.mark.parametrize("who", ROLES)
-def test_capacity_is_changed_by_managers_of_the_campus(
-    world: World, service: SchedulingService, who: str
-) -> None:
-    walk(world, who, COHORT_MANAGERS, lambda a: service.change_capacity(a, world.cohort.id, 9))
-
-
-# -- who teaches -----------------------------------------------------------------------------
 
 
 def test_a_new_lead_replaces_the_old_one_on_upcoming_sessions(
