@@ -26,7 +26,14 @@ class Service:
     def transaction(self, actor: Actor) -> Iterator[UnitOfWork]:
         """One unit of work in the actor's organisation: the block's changes are committed
         when it ends normally (then its events are published), rolled back otherwise."""
-        uow = self.make_uow(actor.organisation_id)
+        with self.system_transaction(actor.organisation_id) as uow:
+            yield uow
+
+    @contextmanager
+    def system_transaction(self, organisation_id: UUID) -> Iterator[UnitOfWork]:
+        """``transaction`` for jobs that run without a staff member (the nightly job);
+        their audit entries have no actor."""
+        uow = self.make_uow(organisation_id)
         with uow:
             yield uow
             uow.commit()

@@ -57,7 +57,7 @@ from rocket_core.model import (
 from rocket_core.permissions import Action, Actor, Scope, authorise
 from rocket_core.ports import UnitOfWork
 from rocket_core.services.base import Service
-from rocket_core.services.makeup import carry_tokens, system_transaction
+from rocket_core.services.makeup import carry_tokens
 from rocket_core.services.waitlist import (
     SeatChanges,
     awaiting_payment,
@@ -466,7 +466,7 @@ class EnrolmentService(Service):
             return OfferRun()
         lapsed: list[Enrolment] = []
         offered: list[Enrolment] = []
-        with system_transaction(self, organisation_id) as uow:
+        with self.system_transaction(organisation_id) as uow:
             cohorts = [uow.cohorts.get_for_update(cohort_id) for cohort_id in cohort_ids]
             for cohort in cohorts:
                 due = [

@@ -23,8 +23,6 @@ Decisions where the rules are silent:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, timedelta
 from uuid import UUID
 
@@ -97,18 +95,6 @@ def carry_tokens(
     for token in carried:
         token.update(enrolment_id=new.id, program_id=program_id)
     return carried
-
-
-@contextmanager
-def system_transaction(service: Service, organisation_id: UUID) -> Iterator[UnitOfWork]:
-    """``Service.transaction`` for the nightly jobs, which run without a staff member: one
-    unit of work in ``organisation_id``, committed at the end, then its events published.
-    Their audit entries have no actor."""
-    uow = service.make_uow(organisation_id)
-    with uow:
-        yield uow
-        uow.commit()
-    service.bus.publish(uow.collect_events())
 
 
 @attrs.frozen(kw_only=True)
@@ -219,7 +205,7 @@ class MakeupService(Service):
     def expire_tokens(self, organisation_id: UUID, day: date) -> list[MakeupToken]:
         """Nightly (no actor): mark every available token whose expiry is before ``day``
         expired, and count it off its enrolment. Returns the expired tokens."""
-        with system_transaction(self, organisation_id) as uow:
+        with self.system_transaction(organisation_id) as uow:
             expired = uow.makeup_tokens.list_expired(day)
             for token in expired:
                 token.expire(day)
