@@ -45,3 +45,10 @@ tests: $(VENV)/.dev-installed
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis .import_linter_cache
+
+## bench: every benchmark against Postgres (ROCKET_BENCH_DATABASE_URL, default the local
+## server's `test` database as postgres; fresh databases are created and dropped): a table of
+## our time, the baseline's, the ratio and the target
+.PHONY: bench
+bench: $(VENV)/.dev-installed
+	$(BIN)/python -m bench

@@ -444,6 +444,83 @@ class AuditLog(Repository[AuditEntry]):
         """What happened to one entity, oldest first."""
 
 
+class LifecycleRepository(ABC):
+    """The nightly lifecycle as set-based operations in the unit of work's organisation.
+
+    Each operation changes every matching row at once (on SQL a few UPDATE and INSERT ...
+    SELECT statements, however many rows match; nothing is loaded row by row), raises each
+    changed row's version (a staff edit made meanwhile then fails as stale), writes one audit
+    entry per changed row (no actor: the system's job; ``at`` is its time) and returns how
+    many rows it changed. Running it again for the same day changes nothing. Enrolment
+    source statuses come from the rulebook (``source_states``). No domain events are
+    recorded: the audit log is the record.
+
+    Cohorts can be taken in batches by id: ``next_cohort_batch`` pages through them, and
+    ``after`` (exclusive) / ``upto`` (inclusive) limit an operation to that range (None:
+    unbounded). Use a unit of work of its own: on SQL, entities loaded earlier in the same
+    transaction do not see these changes.
+    """
+
+    START_ENROLMENT: ClassVar[str] = "enrolment.start"
+    COMPLETE_ENROLMENT: ClassVar[str] = "enrolment.complete"
+    BEGIN_COHORT: ClassVar[str] = "cohort.begin"
+    COMPLETE_COHORT: ClassVar[str] = "cohort.complete"
+    #: Cohort statuses that move to in_progress on the start date (Cohort.begin's sources).
+    COHORT_BEGINS_FROM: ClassVar[frozenset[CohortStatus]] = frozenset(
+        {CohortStatus.OPEN, CohortStatus.FULL}
+    )
+    #: Cohort statuses that move to completed after the end date (Cohort.complete's sources).
+    COHORT_COMPLETES_FROM: ClassVar[frozenset[CohortStatus]] = frozenset({CohortStatus.IN_PROGRESS})
+    #: Cohorts whose enrolments follow them: begun (and possibly already completed).
+    COHORT_UNDER_WAY: ClassVar[frozenset[CohortStatus]] = frozenset(
+        {CohortStatus.IN_PROGRESS, CohortStatus.COMPLETED}
+    )
+    #: Cohort.attention of a cohort that reached its start date with no seat-holder.
+    EMPTY_COHORT_ATTENTION: ClassVar[str] = "started with no enrolments"
+    #: Audit summaries, formatted with ``day`` (the date the nightly run is for).
+    SUMMARIES: ClassVar[dict[str, str]] = {
+        "enrolment.start": "Nightly {day}: started with its cohort",
+        "enrolment.complete": "Nightly {day}: completed after its cohort ended",
+        "cohort.begin": "Nightly {day}: the cohort reached its start date",
+        "cohort.complete": "Nightly {day}: the cohort is past its end date",
+    }
+
+    @abstractmethod
+    def next_cohort_batch(self, after: UUID | None, size: int) -> UUID | None:
+        """The id ending the next batch of at most ``size`` cohorts with an id above
+        ``after`` (in id order), or None when there is none."""
+
+    @abstractmethod
+    def begin_cohorts(
+        self, day: date, at: datetime, *, after: UUID | None = None, upto: UUID | None = None
+    ) -> int:
+        """Open or full cohorts whose start date is on or before ``day`` -> in_progress; one
+        with no seat-holder gets ``attention`` = EMPTY_COHORT_ATTENTION (flagged, not
+        cancelled)."""
+
+    @abstractmethod
+    def start_enrolments(
+        self, day: date, at: datetime, *, after: UUID | None = None, upto: UUID | None = None
+    ) -> int:
+        """Enrolments in ``source_states(START)`` of cohorts under way whose start date is on
+        or before ``day`` -> active, ``start_date`` set to the cohort's when empty. One with
+        a later start date of its own (a late joiner) waits for that date."""
+
+    @abstractmethod
+    def complete_enrolments(
+        self, day: date, at: datetime, *, after: UUID | None = None, upto: UUID | None = None
+    ) -> int:
+        """Enrolments in ``source_states(COMPLETE)`` of cohorts under way whose end date is
+        before ``day`` -> completed, ``end_date`` = the cohort's (never before the
+        enrolment's start); the seat each held is released from the cohort's count."""
+
+    @abstractmethod
+    def complete_cohorts(
+        self, day: date, at: datetime, *, after: UUID | None = None, upto: UUID | None = None
+    ) -> int:
+        """In-progress cohorts whose end date is before ``day`` -> completed."""
+
+
 class UnitOfWork(ABC):
     """One business transaction in one organisation: all of it is saved, or none of it.
 
@@ -476,6 +553,7 @@ class UnitOfWork(ABC):
     messages: MessageRepository
     notifications: NotificationRepository
     audit: AuditLog
+    lifecycle: LifecycleRepository
 
     def __enter__(self) -> Self:
         self.begin()

@@ -11,6 +11,7 @@ from uuid import UUID
 import attrs
 
 from rocket_adapters.memory import repositories as r
+from rocket_adapters.memory.lifecycle import MemoryLifecycleRepository
 from rocket_adapters.memory.store import UNIQUE_RULES, MemoryStore
 from rocket_core import model as m
 from rocket_core.errors import Conflict, Forbidden
@@ -74,6 +75,7 @@ class MemoryUnitOfWork(UnitOfWork):
         self.messages = r.MemoryMessageRepository(self, m.Message)
         self.notifications = r.MemoryNotificationRepository(self, m.Notification)
         self.audit = r.MemoryAuditLog(self, m.AuditEntry)
+        self.lifecycle = MemoryLifecycleRepository(self)
 
     # -- transaction ----------------------------------------------------------------------
 

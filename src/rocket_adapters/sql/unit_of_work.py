@@ -11,6 +11,7 @@ from sqlalchemy import event, orm
 
 from rocket_adapters.sql import repositories as r
 from rocket_adapters.sql.errors import domain_errors
+from rocket_adapters.sql.lifecycle import SqlLifecycleRepository
 from rocket_adapters.sql.mapping import is_versioned
 from rocket_core import model as m
 from rocket_core.errors import Conflict, Forbidden
@@ -68,6 +69,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.messages = r.SqlMessageRepository(self, m.Message)
         self.notifications = r.SqlNotificationRepository(self, m.Notification)
         self.audit = r.SqlAuditLog(self, m.AuditEntry)
+        self.lifecycle = SqlLifecycleRepository(self)
 
     # -- transaction ----------------------------------------------------------------------
 
