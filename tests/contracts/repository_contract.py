@@ -2318,7 +2318,7 @@ class LockingContract:
         cohort = f.cohort(program, campus, max_capacity=5)
         save(make_uow, org, campus, program, cohort)
         first_locked, release_first = threading.Event(), threading.Event()
-        committed = threading.Event()
+        committing = threading.Event()
         seen_by_second: list[tuple[bool, int]] = []
         errors: list[BaseException] = []
 
@@ -2328,8 +2328,10 @@ class LockingContract:
                     uow.cohorts.get_for_update(cohort.id).take_seat()
                     first_locked.set()
                     release_first.wait(timeout=10)
+                    # Set just before committing: the second may wake between the database's
+                    # commit and this thread's next line, but never before this line.
+                    committing.set()
                     uow.commit()
-                    committed.set()
             except BaseException as error:
                 errors.append(error)
 
@@ -2338,7 +2340,7 @@ class LockingContract:
                 first_locked.wait(timeout=10)
                 with make_uow(org.id) as uow:
                     locked = uow.cohorts.get_for_update(cohort.id)
-                    seen_by_second.append((committed.is_set(), locked.current_enrolments))
+                    seen_by_second.append((committing.is_set(), locked.current_enrolments))
                     uow.commit()
             except BaseException as error:
                 errors.append(error)
@@ -2353,7 +2355,8 @@ class LockingContract:
         for thread in threads:
             thread.join(timeout=30)
         assert errors == []
-        # The second got the row only after the first committed, and saw its seat taken.
+        # The second got the row only once the first was committing, and saw its seat taken
+        # (which it can only see after the commit).
         assert seen_by_second == [(True, 1)]
 
     def test_locking_an_unknown_cohort_is_not_found(self, make_uow: MakeUow) -> None:
