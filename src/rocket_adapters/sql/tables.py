@@ -351,6 +351,7 @@ enrolments = _tenant_table(
     sa.Index("idx_enrolment_cohort", "cohort_id"),
     sa.Index("idx_enrolment_status", "status"),
     sa.Index("idx_enrolment_offer", "status", "offer_expires_at"),
+    sa.Index("idx_enrolment_cohort_status", "cohort_id", "status"),
     refs={
         "student_id": "students",
         "cohort_id": "cohorts",
