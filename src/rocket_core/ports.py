@@ -28,6 +28,7 @@ from rocket_core.model import (
     Cohort,
     CohortStaff,
     CohortStatus,
+    CreditNote,
     Enrolment,
     Entity,
     Family,
@@ -39,8 +40,10 @@ from rocket_core.model import (
     NotificationChannel,
     Organisation,
     Payment,
+    PaymentAllocation,
     Program,
     ProjectSubmission,
+    Refund,
     Session,
     SessionStaff,
     SkillNode,
@@ -49,6 +52,7 @@ from rocket_core.model import (
     Staff,
     StaffRole,
     Student,
+    WebhookEvent,
 )
 
 E = TypeVar("E", bound=Entity)
@@ -389,6 +393,11 @@ class InvoiceRepository(Repository[Invoice]):
         """Invoices raised for an enrolment, by issue date, then number."""
 
     @abstractmethod
+    def list_open_due_before(self, day: date) -> list[Invoice]:
+        """Sent or part-paid invoices whose due date is before ``day`` (overdue candidates),
+        by due date."""
+
+    @abstractmethod
     def next_number(self, year: int) -> str:
         """Allocate the organisation's next invoice number for ``year`` (INV-2026-000001,
         then 000002...). Numbers are unique per organisation and never reused: concurrent
@@ -412,6 +421,67 @@ class PaymentRepository(Repository[Payment]):
     @abstractmethod
     def find_by_payment_intent(self, payment_intent_id: str) -> Payment | None:
         """The payment recorded for a Stripe PaymentIntent, or None."""
+
+
+class PaymentAllocationRepository(Repository[PaymentAllocation]):
+    """How payments were applied to invoices."""
+
+    entity_name = "PaymentAllocation"
+
+    @abstractmethod
+    def list_for_payment(self, payment_id: UUID) -> list[PaymentAllocation]:
+        """A payment's allocations, oldest first."""
+
+    @abstractmethod
+    def list_for_invoice(self, invoice_id: UUID) -> list[PaymentAllocation]:
+        """What was applied to an invoice, oldest first."""
+
+
+class RefundRepository(Repository[Refund]):
+    """Refunds of payments."""
+
+    entity_name = "Refund"
+
+    @abstractmethod
+    def list_for_payment(self, payment_id: UUID) -> list[Refund]:
+        """A payment's refunds, oldest first."""
+
+    @abstractmethod
+    def list_for_family(self, family_id: UUID) -> list[Refund]:
+        """A family's refunds, oldest first."""
+
+    @abstractmethod
+    def find_by_stripe_refund(self, stripe_refund_id: str) -> Refund | None:
+        """The refund recorded for a Stripe refund id, or None."""
+
+
+class CreditNoteRepository(Repository[CreditNote]):
+    """Credit notes (corrections of sent invoices)."""
+
+    entity_name = "CreditNote"
+
+    @abstractmethod
+    def list_for_invoice(self, invoice_id: UUID) -> list[CreditNote]:
+        """An invoice's credit notes by issue date, then number."""
+
+    @abstractmethod
+    def list_for_family(self, family_id: UUID) -> list[CreditNote]:
+        """A family's credit notes by issue date, then number."""
+
+    @abstractmethod
+    def next_number(self, year: int) -> str:
+        """Allocate the next credit note number (CN-2026-000001...), with the same guarantees
+        as ``InvoiceRepository.next_number``."""
+
+
+class WebhookEventRepository(Repository[WebhookEvent]):
+    """Payment-provider events already processed (so each is processed once)."""
+
+    entity_name = "WebhookEvent"
+
+    @abstractmethod
+    def find_by_provider_event(self, provider: str, provider_event_id: str) -> WebhookEvent | None:
+        """The record of this provider event, or None if it was never processed."""
 
 
 class MessageRepository(Repository[Message]):
@@ -550,6 +620,10 @@ class UnitOfWork(ABC):
     projects: ProjectSubmissionRepository
     invoices: InvoiceRepository
     payments: PaymentRepository
+    allocations: PaymentAllocationRepository
+    refunds: RefundRepository
+    credit_notes: CreditNoteRepository
+    webhook_events: WebhookEventRepository
     messages: MessageRepository
     notifications: NotificationRepository
     audit: AuditLog

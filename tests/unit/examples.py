@@ -27,6 +27,7 @@ from rocket_core.model import (
     Cohort,
     CohortStaff,
     CohortStaffRole,
+    CreditNote,
     Enrolment,
     Entity,
     Family,
@@ -37,9 +38,11 @@ from rocket_core.model import (
     Organisation,
     ParticipantType,
     Payment,
+    PaymentAllocation,
     PaymentMethod,
     Program,
     ProjectSubmission,
+    Refund,
     Session,
     SessionStaff,
     SkillNode,
@@ -50,6 +53,7 @@ from rocket_core.model import (
     Staff,
     StaffRole,
     Student,
+    WebhookEvent,
 )
 
 ORG_ID = UUID("00000000-0000-4000-8000-000000000001")
@@ -245,6 +249,53 @@ def make_payment(**overrides: Any) -> Payment:
     return Payment(**{**fields, **overrides})
 
 
+def make_payment_allocation(**overrides: Any) -> PaymentAllocation:
+    fields: dict[str, Any] = {
+        "organisation_id": ORG_ID,
+        "payment_id": uuid4(),
+        "invoice_id": uuid4(),
+        "amount": Decimal("40.00"),
+        "allocated_at": NOW,
+    }
+    return PaymentAllocation(**{**fields, **overrides})
+
+
+def make_refund(**overrides: Any) -> Refund:
+    fields: dict[str, Any] = {
+        "organisation_id": ORG_ID,
+        "payment_id": uuid4(),
+        "family_id": uuid4(),
+        "amount": Decimal("25.00"),
+        "reason": "Withdrew after week 2",
+        "refunded_at": NOW,
+    }
+    return Refund(**{**fields, **overrides})
+
+
+def make_credit_note(**overrides: Any) -> CreditNote:
+    fields: dict[str, Any] = {
+        "organisation_id": ORG_ID,
+        "credit_note_number": "CN-2026-000001",
+        "family_id": uuid4(),
+        "invoice_id": uuid4(),
+        "issue_date": date(2026, 2, 10),
+        "total_amount": Decimal("33.00"),
+        "gst_amount": Decimal("3.00"),
+        "reason": "Session cancelled by the school",
+    }
+    return CreditNote(**{**fields, **overrides})
+
+
+def make_webhook_event(**overrides: Any) -> WebhookEvent:
+    fields: dict[str, Any] = {
+        "organisation_id": ORG_ID,
+        "provider_event_id": "evt_1",
+        "event_type": "payment_intent.succeeded",
+        "received_at": NOW,
+    }
+    return WebhookEvent(**{**fields, **overrides})
+
+
 def make_message(**overrides: Any) -> Message:
     fields: dict[str, Any] = {
         "organisation_id": ORG_ID,
@@ -281,6 +332,10 @@ def make_audit_entry(**overrides: Any) -> AuditEntry:
 
 #: Each entity class, with the builder of its valid example.
 EXAMPLES: dict[type[Entity], Callable[..., Entity]] = {
+    PaymentAllocation: make_payment_allocation,
+    Refund: make_refund,
+    CreditNote: make_credit_note,
+    WebhookEvent: make_webhook_event,
     Organisation: make_organisation,
     Campus: make_campus,
     Staff: make_staff,

@@ -369,8 +369,17 @@ class MemoryInvoiceRepository(MemoryRepository[m.Invoice], ports.InvoiceReposito
             lambda i: (i.issue_date, i.invoice_number),
         )
 
+    def list_open_due_before(self, day: date) -> list[m.Invoice]:
+        return self._uow.select(
+            m.Invoice,
+            lambda i: (
+                i.status in (m.InvoiceStatus.SENT, m.InvoiceStatus.PARTIAL) and i.due_date < day
+            ),
+            lambda i: (i.due_date, i.invoice_number),
+        )
+
     def next_number(self, year: int) -> str:
-        return self._uow.next_invoice_number(year)
+        return m.invoice_number(year, self._uow.next_number("invoice", year))
 
 
 class MemoryPaymentRepository(MemoryRepository[m.Payment], ports.PaymentRepository):
@@ -387,6 +396,70 @@ class MemoryPaymentRepository(MemoryRepository[m.Payment], ports.PaymentReposito
     def find_by_payment_intent(self, payment_intent_id: str) -> m.Payment | None:
         found = self._uow.select(
             m.Payment, lambda p: p.stripe_payment_intent_id == payment_intent_id
+        )
+        return found[0] if found else None
+
+
+class MemoryPaymentAllocationRepository(
+    MemoryRepository[m.PaymentAllocation], ports.PaymentAllocationRepository
+):
+    def list_for_payment(self, payment_id: UUID) -> list[m.PaymentAllocation]:
+        return self._uow.select(
+            m.PaymentAllocation,
+            lambda a: a.payment_id == payment_id,
+            lambda a: (a.allocated_at, a.id),
+        )
+
+    def list_for_invoice(self, invoice_id: UUID) -> list[m.PaymentAllocation]:
+        return self._uow.select(
+            m.PaymentAllocation,
+            lambda a: a.invoice_id == invoice_id,
+            lambda a: (a.allocated_at, a.id),
+        )
+
+
+class MemoryRefundRepository(MemoryRepository[m.Refund], ports.RefundRepository):
+    def list_for_payment(self, payment_id: UUID) -> list[m.Refund]:
+        return self._uow.select(
+            m.Refund, lambda r: r.payment_id == payment_id, lambda r: (r.refunded_at, r.id)
+        )
+
+    def list_for_family(self, family_id: UUID) -> list[m.Refund]:
+        return self._uow.select(
+            m.Refund, lambda r: r.family_id == family_id, lambda r: (r.refunded_at, r.id)
+        )
+
+    def find_by_stripe_refund(self, stripe_refund_id: str) -> m.Refund | None:
+        found = self._uow.select(m.Refund, lambda r: r.stripe_refund_id == stripe_refund_id)
+        return found[0] if found else None
+
+
+class MemoryCreditNoteRepository(MemoryRepository[m.CreditNote], ports.CreditNoteRepository):
+    def list_for_invoice(self, invoice_id: UUID) -> list[m.CreditNote]:
+        return self._uow.select(
+            m.CreditNote,
+            lambda n: n.invoice_id == invoice_id,
+            lambda n: (n.issue_date, n.credit_note_number),
+        )
+
+    def list_for_family(self, family_id: UUID) -> list[m.CreditNote]:
+        return self._uow.select(
+            m.CreditNote,
+            lambda n: n.family_id == family_id,
+            lambda n: (n.issue_date, n.credit_note_number),
+        )
+
+    def next_number(self, year: int) -> str:
+        return m.credit_note_number(year, self._uow.next_number("credit_note", year))
+
+
+class MemoryWebhookEventRepository(MemoryRepository[m.WebhookEvent], ports.WebhookEventRepository):
+    def find_by_provider_event(
+        self, provider: str, provider_event_id: str
+    ) -> m.WebhookEvent | None:
+        found = self._uow.select(
+            m.WebhookEvent,
+            lambda e: e.provider == provider and e.provider_event_id == provider_event_id,
         )
         return found[0] if found else None
 

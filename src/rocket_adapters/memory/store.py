@@ -62,6 +62,14 @@ UNIQUE_RULES: dict[type, tuple[Unique, ...]] = {
     m.Payment: (
         Unique("a payment for this PaymentIntent", lambda p: _optional(p.stripe_payment_intent_id)),
     ),
+    m.Refund: (Unique("a refund with this Stripe id", lambda r: _optional(r.stripe_refund_id)),),
+    m.CreditNote: (
+        Unique(
+            "a credit note with this number",
+            lambda n: (n.organisation_id, n.credit_note_number),
+        ),
+    ),
+    m.WebhookEvent: (Unique("this provider event", lambda e: (e.provider, e.provider_event_id)),),
 }
 
 
@@ -77,8 +85,8 @@ class MemoryStore:
         self.lock = threading.RLock()
         #: Row locks held by units of work until they end (``get_for_update``, numbers).
         self.row_locks: defaultdict[Hashable, threading.Lock] = defaultdict(threading.Lock)
-        #: The last invoice number handed out, per (organisation, year).
-        self.invoice_counters: dict[tuple[UUID, int], int] = {}
+        #: The last number handed out per document kind, organisation and year.
+        self.counters: dict[tuple[str, UUID, int], int] = {}
 
     def unit_of_work(self, organisation_id: UUID) -> MemoryUnitOfWork:
         """A unit of work for one organisation over this store."""

@@ -51,7 +51,7 @@ class MemoryUnitOfWork(UnitOfWork):
         self._removed: set[Key] = set()
         self._seen: list[m.Entity] = []
         self._held: list[threading.Lock] = []
-        self._counters: dict[int, int] = {}
+        self._counters: dict[tuple[str, int], int] = {}
         self.organisations = r.MemoryOrganisationRepository(self, m.Organisation)
         self.campuses = r.MemoryCampusRepository(self, m.Campus)
         self.staff = r.MemoryStaffRepository(self, m.Staff)
@@ -72,6 +72,10 @@ class MemoryUnitOfWork(UnitOfWork):
         self.projects = r.MemoryProjectSubmissionRepository(self, m.ProjectSubmission)
         self.invoices = r.MemoryInvoiceRepository(self, m.Invoice)
         self.payments = r.MemoryPaymentRepository(self, m.Payment)
+        self.allocations = r.MemoryPaymentAllocationRepository(self, m.PaymentAllocation)
+        self.refunds = r.MemoryRefundRepository(self, m.Refund)
+        self.credit_notes = r.MemoryCreditNoteRepository(self, m.CreditNote)
+        self.webhook_events = r.MemoryWebhookEventRepository(self, m.WebhookEvent)
         self.messages = r.MemoryMessageRepository(self, m.Message)
         self.notifications = r.MemoryNotificationRepository(self, m.Notification)
         self.audit = r.MemoryAuditLog(self, m.AuditEntry)
@@ -97,8 +101,8 @@ class MemoryUnitOfWork(UnitOfWork):
                 self.store.tables[key[0]][key[1]] = stored
             for cls, entity_id in self._removed:
                 self.store.tables[cls].pop(entity_id, None)
-            for year, number in self._counters.items():
-                self.store.invoice_counters[(self.organisation_id, year)] = number
+            for (kind, year), number in self._counters.items():
+                self.store.counters[(kind, self.organisation_id, year)] = number
         self._seen = [*self._loaded.values(), *self._new.values()]
         self._reset()
         self._active = False
@@ -144,15 +148,17 @@ class MemoryUnitOfWork(UnitOfWork):
             del self._loaded[key]
         return self.load(cls, entity_id)
 
-    def next_invoice_number(self, year: int) -> str:
-        """Allocate the next number under the (organisation, year) counter's lock."""
-        self.lock_row(("invoice_counter", self.organisation_id, year))
+    def next_number(self, kind: str, year: int) -> int:
+        """Allocate the next number of a document sequence (invoices, credit notes) under
+        the (kind, organisation, year) counter's lock."""
+        self.lock_row((kind, self.organisation_id, year))
+        key = (kind, year)
         with self.store.lock:
-            last = self._counters.get(year) or self.store.invoice_counters.get(
-                (self.organisation_id, year), 0
+            last = self._counters.get(key) or self.store.counters.get(
+                (kind, self.organisation_id, year), 0
             )
-        self._counters[year] = last + 1
-        return m.invoice_number(year, last + 1)
+        self._counters[key] = last + 1
+        return last + 1
 
     def _require_active(self) -> None:
         if not self._active:

@@ -28,6 +28,9 @@ UNIQUE_MEANING: dict[str, str] = {
     "student and skill",
     "uq_invoices_number": "Invoice: there is already an invoice with this number",
     "uq_payments_payment_intent": "Payment: there is already a payment for this PaymentIntent",
+    "uq_refunds_stripe_refund": "Refund: there is already a refund with this Stripe id",
+    "uq_credit_notes_number": "CreditNote: there is already a credit note with this number",
+    "uq_webhook_events_event": "WebhookEvent: this provider event was processed already",
 }
 
 

@@ -333,22 +333,33 @@ class SqlInvoiceRepository(SqlRepository[m.Invoice], ports.InvoiceRepository):
             self.c.enrolment_id == enrolment_id, order=[self.c.issue_date, self.c.invoice_number]
         )
 
-    def next_number(self, year: int) -> str:
-        counters = t.invoice_number_counters
-        insert = postgresql.insert if self._uow.database.dialect == "postgresql" else sqlite.insert
-        # One statement: the first number of the year, or the row locked and incremented.
-        # Concurrent transactions wait on the row; a rollback gives the number back.
-        statement = (
-            insert(counters)
-            .values(organisation_id=self._uow.organisation_id, year=year, last_number=1)
-            .on_conflict_do_update(
-                index_elements=[counters.c.organisation_id, counters.c.year],
-                set_={"last_number": counters.c.last_number + 1},
-            )
-            .returning(counters.c.last_number)
+    def list_open_due_before(self, day: date) -> list[m.Invoice]:
+        return self._list(
+            self.c.status.in_([m.InvoiceStatus.SENT, m.InvoiceStatus.PARTIAL]),
+            self.c.due_date < day,
+            order=[self.c.due_date, self.c.invoice_number],
         )
-        number: int = self._uow.execute(statement).scalar_one()
-        return m.invoice_number(year, number)
+
+    def next_number(self, year: int) -> str:
+        return m.invoice_number(year, _next_number(self._uow, t.invoice_number_counters, year))
+
+
+def _next_number(uow: SqlUnitOfWork, counters: sa.Table, year: int) -> int:
+    """The next number of a document sequence (one counter row per organisation and year)."""
+    insert = postgresql.insert if uow.database.dialect == "postgresql" else sqlite.insert
+    # One statement: the first number of the year, or the row locked and incremented.
+    # Concurrent transactions wait on the row; a rollback gives the number back.
+    statement = (
+        insert(counters)
+        .values(organisation_id=uow.organisation_id, year=year, last_number=1)
+        .on_conflict_do_update(
+            index_elements=[counters.c.organisation_id, counters.c.year],
+            set_={"last_number": counters.c.last_number + 1},
+        )
+        .returning(counters.c.last_number)
+    )
+    number: int = uow.execute(statement).scalar_one()
+    return number
 
 
 class SqlPaymentRepository(SqlRepository[m.Payment], ports.PaymentRepository):
@@ -360,6 +371,53 @@ class SqlPaymentRepository(SqlRepository[m.Payment], ports.PaymentRepository):
 
     def find_by_payment_intent(self, payment_intent_id: str) -> m.Payment | None:
         return self._first(self.c.stripe_payment_intent_id == payment_intent_id)
+
+
+class SqlPaymentAllocationRepository(
+    SqlRepository[m.PaymentAllocation], ports.PaymentAllocationRepository
+):
+    def list_for_payment(self, payment_id: UUID) -> list[m.PaymentAllocation]:
+        return self._list(self.c.payment_id == payment_id, order=[self.c.allocated_at])
+
+    def list_for_invoice(self, invoice_id: UUID) -> list[m.PaymentAllocation]:
+        return self._list(self.c.invoice_id == invoice_id, order=[self.c.allocated_at])
+
+
+class SqlRefundRepository(SqlRepository[m.Refund], ports.RefundRepository):
+    def list_for_payment(self, payment_id: UUID) -> list[m.Refund]:
+        return self._list(self.c.payment_id == payment_id, order=[self.c.refunded_at])
+
+    def list_for_family(self, family_id: UUID) -> list[m.Refund]:
+        return self._list(self.c.family_id == family_id, order=[self.c.refunded_at])
+
+    def find_by_stripe_refund(self, stripe_refund_id: str) -> m.Refund | None:
+        return self._first(self.c.stripe_refund_id == stripe_refund_id)
+
+
+class SqlCreditNoteRepository(SqlRepository[m.CreditNote], ports.CreditNoteRepository):
+    def list_for_invoice(self, invoice_id: UUID) -> list[m.CreditNote]:
+        return self._list(
+            self.c.invoice_id == invoice_id, order=[self.c.issue_date, self.c.credit_note_number]
+        )
+
+    def list_for_family(self, family_id: UUID) -> list[m.CreditNote]:
+        return self._list(
+            self.c.family_id == family_id, order=[self.c.issue_date, self.c.credit_note_number]
+        )
+
+    def next_number(self, year: int) -> str:
+        return m.credit_note_number(
+            year, _next_number(self._uow, t.credit_note_number_counters, year)
+        )
+
+
+class SqlWebhookEventRepository(SqlRepository[m.WebhookEvent], ports.WebhookEventRepository):
+    def find_by_provider_event(
+        self, provider: str, provider_event_id: str
+    ) -> m.WebhookEvent | None:
+        return self._first(
+            self.c.provider == provider, self.c.provider_event_id == provider_event_id
+        )
 
 
 class SqlMessageRepository(SqlRepository[m.Message], ports.MessageRepository):

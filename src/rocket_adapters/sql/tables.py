@@ -489,6 +489,7 @@ invoices = _tenant_table(
     sa.Column("gst_amount", Money(), nullable=False, server_default="0"),
     sa.Column("discount_amount", Money(), nullable=False, server_default="0"),
     sa.Column("amount_paid", Money(), nullable=False, server_default="0"),
+    sa.Column("amount_credited", Money(), nullable=False, server_default="0"),
     sa.Column("amount_outstanding", Money(), nullable=False),
     sa.Column("status", enum_column(m.InvoiceStatus, "invoice_status"), nullable=False),
     sa.Column("line_items", Structured(tuple[m.LineItem, ...]), nullable=False),
@@ -526,6 +527,70 @@ payments = _tenant_table(
     sa.Index("idx_payment_family", "family_id"),
     sa.Index("idx_payment_invoice", "invoice_id"),
     refs={"family_id": "families", "invoice_id": "invoices", "recorded_by_staff_id": "staff"},
+)
+
+payment_allocations = _tenant_table(
+    "payment_allocations",
+    _ref("payment_id"),
+    _ref("invoice_id"),
+    sa.Column("amount", Money(), nullable=False),
+    sa.Column("allocated_at", Instant, nullable=False),
+    _check("payment_allocations", "amount", "amount > 0"),
+    sa.Index("idx_allocation_payment", "payment_id"),
+    sa.Index("idx_allocation_invoice", "invoice_id"),
+    refs={"payment_id": "payments", "invoice_id": "invoices"},
+)
+
+refunds = _tenant_table(
+    "refunds",
+    _ref("payment_id"),
+    _ref("family_id"),
+    sa.Column("amount", Money(), nullable=False),
+    _text("reason", 500, nullable=False),
+    sa.Column("status", enum_column(m.RefundStatus, "refund_status"), nullable=False),
+    _text("stripe_refund_id", 100),
+    sa.Column("refunded_at", Instant, nullable=False),
+    _ref("recorded_by_staff_id", nullable=True),
+    _ref("approved_by_staff_id", nullable=True),
+    _version(),
+    _check("refunds", "amount", "amount > 0"),
+    sa.UniqueConstraint("stripe_refund_id", name="uq_refunds_stripe_refund"),
+    sa.Index("idx_refund_payment", "payment_id"),
+    sa.Index("idx_refund_family", "family_id"),
+    refs={
+        "payment_id": "payments",
+        "family_id": "families",
+        "recorded_by_staff_id": "staff",
+        "approved_by_staff_id": "staff",
+    },
+)
+
+credit_notes = _tenant_table(
+    "credit_notes",
+    _text("credit_note_number", 50, nullable=False),
+    _ref("family_id"),
+    _ref("invoice_id"),
+    sa.Column("issue_date", sa.Date, nullable=False),
+    sa.Column("total_amount", Money(), nullable=False),
+    sa.Column("gst_amount", Money(), nullable=False, server_default="0"),
+    sa.Column("line_items", Structured(tuple[m.LineItem, ...]), nullable=False),
+    _text("reason", 500, nullable=False),
+    _ref("created_by_staff_id", nullable=True),
+    _created(),
+    _check("credit_notes", "amounts", "total_amount > 0 AND gst_amount >= 0"),
+    sa.UniqueConstraint("organisation_id", "credit_note_number", name="uq_credit_notes_number"),
+    sa.Index("idx_credit_note_invoice", "invoice_id"),
+    sa.Index("idx_credit_note_family", "family_id"),
+    refs={"family_id": "families", "invoice_id": "invoices", "created_by_staff_id": "staff"},
+)
+
+webhook_events = _tenant_table(
+    "webhook_events",
+    _text("provider", 20, nullable=False),
+    _text("provider_event_id", 100, nullable=False),
+    _text("event_type", 100, nullable=False),
+    sa.Column("received_at", Instant, nullable=False),
+    sa.UniqueConstraint("provider", "provider_event_id", name="uq_webhook_events_event"),
 )
 
 messages = _tenant_table(
@@ -609,3 +674,25 @@ invoice_number_counters = sa.Table(
     sa.CheckConstraint("last_number BETWEEN 1 AND 999999", name="last_number"),
 )
 TENANT_TABLES.append("invoice_number_counters")
+
+
+#: The last credit note number handed out per organisation and year (CN-<year>-<6 digits>).
+credit_note_number_counters = sa.Table(
+    "credit_note_number_counters",
+    metadata,
+    sa.Column(
+        "organisation_id",
+        sa.Uuid,
+        sa.ForeignKey(
+            "organisations.id",
+            name="fk_credit_note_number_counters_organisation_id",
+            deferrable=True,
+            initially="DEFERRED",
+        ),
+        primary_key=True,
+    ),
+    sa.Column("year", sa.Integer, primary_key=True),
+    sa.Column("last_number", sa.Integer, nullable=False),
+    sa.CheckConstraint("last_number BETWEEN 1 AND 999999", name="last_number"),
+)
+TENANT_TABLES.append("credit_note_number_counters")

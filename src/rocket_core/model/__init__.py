@@ -5,11 +5,17 @@ from rocket_core.model.attendance import ATTENDED, Attendance, AttendanceStatus
 from rocket_core.model.audit import AuditEntry
 from rocket_core.model.base import Entity, new_id, utc_now
 from rocket_core.model.billing import (
+    CreditNote,
     Invoice,
     InvoiceStatus,
     LineItem,
     Payment,
+    PaymentAllocation,
     PaymentMethod,
+    Refund,
+    RefundStatus,
+    WebhookEvent,
+    credit_note_number,
     invoice_number,
 )
 from rocket_core.model.catalogue import (
@@ -63,6 +69,7 @@ __all__ = [
     "CohortStaff",
     "CohortStaffRole",
     "CohortStatus",
+    "CreditNote",
     "Enrolment",
     "EnrolmentStatus",
     "Entity",
@@ -81,10 +88,13 @@ __all__ = [
     "OrganisationSettings",
     "ParticipantType",
     "Payment",
+    "PaymentAllocation",
     "PaymentMethod",
     "Program",
     "ProjectSubmission",
     "Qualification",
+    "Refund",
+    "RefundStatus",
     "Session",
     "SessionStaff",
     "SessionStatus",
@@ -98,6 +108,8 @@ __all__ = [
     "StaffRole",
     "Student",
     "Trigger",
+    "WebhookEvent",
+    "credit_note_number",
     "invoice_number",
     "new_id",
     "utc_now",

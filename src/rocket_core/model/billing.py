@@ -106,6 +106,8 @@ class Invoice(Entity):
     gst_amount: Decimal = attrs.field(default=ZERO, validator=c.money())
     discount_amount: Decimal = attrs.field(default=ZERO, validator=c.money())
     amount_paid: Decimal = attrs.field(default=ZERO, validator=c.money())
+    #: What credit notes took off this invoice (corrections after it was sent).
+    amount_credited: Decimal = attrs.field(default=ZERO, validator=c.money())
     amount_outstanding: Decimal = attrs.field(validator=c.money())
     status: InvoiceStatus = attrs.field(
         default=InvoiceStatus.DRAFT, validator=c.member_of(InvoiceStatus)
@@ -128,15 +130,16 @@ class Invoice(Entity):
             "cannot exceed total_amount",
         )
         c.require(
-            self.amount_paid <= self.total_amount,
+            self.amount_paid + self.amount_credited <= self.total_amount,
             "Invoice.amount_paid",
-            "cannot exceed total_amount (overpayment is family credit)",
+            "with amount_credited cannot exceed total_amount (overpayment is family credit)",
         )
         if self.status is not InvoiceStatus.VOID:
             c.require(
-                self.amount_outstanding == self.total_amount - self.amount_paid,
+                self.amount_outstanding
+                == self.total_amount - self.amount_paid - self.amount_credited,
                 "Invoice.amount_outstanding",
-                "must equal total_amount - amount_paid",
+                "must equal total_amount - amount_paid - amount_credited",
             )
 
     @property
@@ -228,3 +231,109 @@ class Payment(Entity):
 
     def __attrs_post_init__(self) -> None:
         c.require(self.amount > ZERO, "Payment.amount", "must be more than 0.00")
+
+
+@attrs.define(slots=False, eq=False, kw_only=True)
+class PaymentAllocation(Entity):
+    """Part (or all) of a payment applied to an invoice; what a payment has not allocated is
+    the family's credit, applied to a later invoice by another allocation."""
+
+    id: UUID = attrs.field(factory=new_id, validator=c.of_type(UUID))
+    organisation_id: UUID = attrs.field(validator=c.of_type(UUID))
+    payment_id: UUID = attrs.field(validator=c.of_type(UUID))
+    invoice_id: UUID = attrs.field(validator=c.of_type(UUID))
+    amount: Decimal = attrs.field(validator=c.money())
+    allocated_at: datetime = attrs.field(validator=c.aware)
+
+    def __attrs_post_init__(self) -> None:
+        c.require(self.amount > ZERO, "PaymentAllocation.amount", "must be more than 0.00")
+
+
+class RefundStatus(StrEnum):
+    """Refund.status: card refunds wait for the provider; others succeed at once."""
+
+    PENDING = "pending"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+@attrs.define(slots=False, eq=False, kw_only=True)
+class Refund(Entity):
+    """Money given back from a payment (through Stripe for card payments)."""
+
+    id: UUID = attrs.field(factory=new_id, validator=c.of_type(UUID))
+    organisation_id: UUID = attrs.field(validator=c.of_type(UUID))
+    payment_id: UUID = attrs.field(validator=c.of_type(UUID))
+    family_id: UUID = attrs.field(validator=c.of_type(UUID))
+    amount: Decimal = attrs.field(validator=c.money())
+    reason: str = attrs.field(validator=c.text(500))
+    status: RefundStatus = attrs.field(
+        default=RefundStatus.SUCCEEDED, validator=c.member_of(RefundStatus)
+    )
+    stripe_refund_id: str | None = attrs.field(default=None, validator=c.optional(c.text(100)))
+    refunded_at: datetime = attrs.field(validator=c.aware)
+    recorded_by_staff_id: UUID | None = attrs.field(
+        default=None, validator=c.optional(c.of_type(UUID))
+    )
+    approved_by_staff_id: UUID | None = attrs.field(
+        default=None, validator=c.optional(c.of_type(UUID))
+    )
+    version: int = attrs.field(default=1, validator=c.whole_number(1))
+
+    def __attrs_post_init__(self) -> None:
+        c.require(self.amount > ZERO, "Refund.amount", "must be more than 0.00")
+
+
+_CREDIT_NOTE_NUMBER = re.compile(r"CN-[0-9]{4}-[0-9]{6}")
+
+
+def credit_note_number(year: int, sequence: int) -> str:
+    """The number of the ``sequence``-th credit note of ``year``: CN-2026-000012."""
+    if not 1 <= sequence <= 999_999 or not 1000 <= year <= 9999:
+        raise ValueError(f"no credit note number for year {year}, sequence {sequence}")
+    return f"CN-{year:04d}-{sequence:06d}"
+
+
+def _credit_note_number(instance: object, attribute: attrs.Attribute[str], value: object) -> None:
+    if not isinstance(value, str) or not _CREDIT_NOTE_NUMBER.fullmatch(value):
+        raise c.fail(instance, attribute, "must look like CN-2026-000012")
+
+
+@attrs.define(slots=False, eq=False, kw_only=True)
+class CreditNote(Entity):
+    """A correction of a sent invoice: takes ``total_amount`` (GST included) off it."""
+
+    id: UUID = attrs.field(factory=new_id, validator=c.of_type(UUID))
+    organisation_id: UUID = attrs.field(validator=c.of_type(UUID))
+    credit_note_number: str = attrs.field(validator=_credit_note_number)
+    family_id: UUID = attrs.field(validator=c.of_type(UUID))
+    invoice_id: UUID = attrs.field(validator=c.of_type(UUID))
+    issue_date: date = attrs.field(validator=c.a_date)
+    total_amount: Decimal = attrs.field(validator=c.money())
+    gst_amount: Decimal = attrs.field(default=ZERO, validator=c.money())
+    line_items: tuple[LineItem, ...] = attrs.field(default=(), converter=_lines)
+    reason: str = attrs.field(validator=c.text(500))
+    created_by_staff_id: UUID | None = attrs.field(
+        default=None, validator=c.optional(c.of_type(UUID))
+    )
+    created_at: datetime = attrs.field(factory=utc_now, validator=c.aware)
+
+    def __attrs_post_init__(self) -> None:
+        c.require(self.total_amount > ZERO, "CreditNote.total_amount", "must be more than 0.00")
+        c.require(
+            self.gst_amount <= self.total_amount,
+            "CreditNote.gst_amount",
+            "cannot exceed total_amount",
+        )
+
+
+@attrs.define(slots=False, eq=False, kw_only=True)
+class WebhookEvent(Entity):
+    """A payment provider's event that has been processed (each at most once)."""
+
+    id: UUID = attrs.field(factory=new_id, validator=c.of_type(UUID))
+    organisation_id: UUID = attrs.field(validator=c.of_type(UUID))
+    provider: str = attrs.field(default="stripe", validator=c.text(20))
+    provider_event_id: str = attrs.field(validator=c.text(100))
+    event_type: str = attrs.field(validator=c.text(100))
+    received_at: datetime = attrs.field(validator=c.aware)
