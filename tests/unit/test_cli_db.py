@@ -9,8 +9,10 @@ import pytest
 from typer.testing import CliRunner
 
 from rocket_adapters.sql import Database, migrate
+from rocket_core import model as m
 from rocket_entrypoints.cli.app import app
 from rocket_entrypoints.demo import demo_organisation_id
+from rocket_entrypoints.demo import school as demo_school_module
 from rocket_entrypoints.settings import Settings, SettingsError
 
 # --- settings ---------------------------------------------------------------------------------
@@ -224,3 +226,45 @@ def test_rocket_demo_in_memory_touches_no_file(db_url, tmp_path):
     assert "in memory" in result.output
     assert "Enrolments by status" in result.output
     assert list(tmp_path.iterdir()) == []
+
+
+def test_rocket_demo_with_a_memory_url_builds_in_memory(monkeypatch, tmp_path):
+    monkeypatch.setenv("ROCKET_DATABASE_URL", "memory://")
+    result = rocket("demo", "--today", "2026-11-25")
+    assert result.exit_code == 0, result.output
+    assert "in memory" in result.output
+    assert "Enrolments by status" in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_rocket_demo_stores_a_school_built_through_the_use_cases(db_url):
+    assert rocket("demo", "--today", "2026-11-25").exit_code == 0
+    database = Database(db_url)
+    try:
+        with database.unit_of_work(demo_organisation_id(1)) as uow:
+            organisation = uow.organisations.current()
+            assert organisation.name == "Rocket Academy"
+            renamed = uow.audit.list_for_entity(organisation.id)
+            assert [e.action for e in renamed] == ["organisation.update"]
+            family = uow.families.list()[0]
+            created = uow.audit.list_for_entity(family.id)
+            assert [e.action for e in created] == ["family.create"]
+            assert uow.staff.get(created[0].actor_staff_id).role is m.StaffRole.FRONT_DESK
+    finally:
+        database.dispose()
+
+
+def test_rocket_demo_refuses_a_half_built_school(db_url, monkeypatch):
+    def interrupted(*_args: object) -> None:
+        raise RuntimeError("interrupted")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(demo_school_module, "plan_journeys", interrupted)
+        with pytest.raises(RuntimeError):
+            CliRunner().invoke(app, ["demo", "--today", "2026-11-25"], catch_exceptions=False)
+    assert count(db_url, demo_organisation_id(1))["organisations"] == 1
+    result = rocket("demo", "--today", "2026-11-25")
+    assert result.exit_code == 1, result.output
+    assert "cannot load the demo school (seed 1)" in result.stderr
+    assert "interrupted run left half-built" in result.stderr
+    assert "Traceback" not in result.output

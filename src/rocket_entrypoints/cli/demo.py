@@ -8,10 +8,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from rocket_adapters.memory import MemoryStore
-from rocket_adapters.sql import Database, migrate
+from rocket_adapters.sql import migrate
 from rocket_core.errors import Conflict
+from rocket_core.ports import UnitOfWorkFactory
 from rocket_entrypoints.cli.errors import fail, reported_errors
+from rocket_entrypoints.container import Container
 from rocket_entrypoints.demo import (
     DemoSummary,
     build_demo_school,
@@ -36,6 +37,7 @@ def demo(
     """Load the demo school into the database and print a summary read back from it.
 
     The database is ROCKET_DATABASE_URL (default sqlite:///rocket.db), migrated first.
+    Staff build the school through Rocket's use cases, over a simulated history.
 
     When the school of this seed is already there, it is shown, not built again.
 
@@ -50,36 +52,39 @@ def demo(
                 f"{today!r} is not a date like 2026-11-25", param_hint="--today"
             ) from None
     console = Console()
+    container = Container()
     if memory:
-        store = MemoryStore()
-        school = build_demo_school(store.unit_of_work, seed=seed, today=day)
-        summary = summarise(store.unit_of_work, school.organisation_id)
-        print_summary(summary, console, f"in memory, as on {school.today.isoformat()}, seed {seed}")
-        return
+        container.settings.override(Settings(database_url="memory://"))
     with reported_errors():
-        settings = Settings.from_env()
-        typer.echo(f"database: {settings.masked_database_url}")
-        migrate.upgrade(settings.database_url, app_role=settings.database_role)
-        database = Database(settings.database_url, app_role=settings.database_role)
-        try:
-            caption = _load(database, seed, day)
-            summary = summarise(database.unit_of_work, demo_organisation_id(seed))
-        finally:
-            database.dispose()
+        settings: Settings = container.settings()
+        if settings.in_memory:
+            make_uow: UnitOfWorkFactory = container.make_uow()
+            school = build_demo_school(make_uow, seed=seed, today=day)
+            summary = summarise(make_uow, school.organisation_id)
+            caption = f"in memory, as on {school.today.isoformat()}, seed {seed}"
+        else:
+            typer.echo(f"database: {settings.masked_database_url}")
+            migrate.upgrade(settings.database_url, app_role=settings.database_role)
+            make_uow = container.make_uow()
+            try:
+                caption = _load(make_uow, seed, day)
+                summary = summarise(make_uow, demo_organisation_id(seed))
+            finally:
+                container.database().dispose()
     print_summary(summary, console, caption)
 
 
-def _load(database: Database, seed: int, day: date | None) -> str:
+def _load(make_uow: UnitOfWorkFactory, seed: int, day: date | None) -> str:
     """Build the school of ``seed`` unless it is there; the caption for its summary."""
-    if not demo_school_loaded(database.unit_of_work, seed):
+    if not demo_school_loaded(make_uow, seed):
         try:
-            school = build_demo_school(database.unit_of_work, seed=seed, today=day)
+            school = build_demo_school(make_uow, seed=seed, today=day)
         except Conflict as error:
-            if not demo_school_loaded(database.unit_of_work, seed):  # not a concurrent run
+            if not demo_school_loaded(make_uow, seed):  # not a concurrent run
                 fail(
                     f"cannot load the demo school (seed {seed}): {error}; the database holds "
-                    "other data (another seed's school?): use another ROCKET_DATABASE_URL, "
-                    "the same --seed, or --memory",
+                    "other data (another seed's school, or one that an interrupted run left "
+                    "half-built): use another ROCKET_DATABASE_URL, the same --seed, or --memory",
                     code=1,
                 )
         else:

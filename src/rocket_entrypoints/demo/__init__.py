@@ -1,4 +1,4 @@
-"""The demo school: a realistic, reproducible school built through the domain's own methods.
+"""The demo school: a realistic, reproducible school built by its staff through the use cases.
 
 ``build_demo_school(make_uow, seed=...)`` works over any UnitOfWork adapter (memory, SQL);
 ``summarise`` reads back what was stored. The organisation's id depends on the seed alone

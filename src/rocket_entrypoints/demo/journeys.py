@@ -1,307 +1,406 @@
-"""The demo's enrolments in every status, then attendance, makeup tokens and skill progress.
+"""The demo's enrolment journeys and terms, lived through the use cases.
 
-Each journey runs the enrolment rulebook's own triggers and the cohort's seat counting, in the
-order a school would live them: enquiries, trials, offers, payments, starts, drops, a transfer,
-a waitlist, the nightly completions.
+Who does what, as the permission matrix has it: the front desk of a cohort's campus takes
+enquiries, books trials, asks for payment and records it; campus managers withdraw students
+(and approve the front desk's withdrawals); the super admin transfers a student between the
+two campuses; lead instructors take their rolls (an excused absence gives a makeup token) and
+cancel a session in an emergency; a campus manager books a makeup visit; the nightly job
+starts and completes enrolments and cohorts and lapses an unpaid waitlist offer.
+
+Each cohort has a story (``CohortSpec.scenario``) so that, today, the school shows every
+enrolment status: completed past terms, an active term with a trial, a late joiner, a drop,
+a transfer, a cancelled session and a makeup visit, and a next term with enquiries, trials,
+unpaid seats and a full cohort with a waitlist whose first offer lapsed.
 """
 
 from __future__ import annotations
 
-from datetime import date, time, timedelta
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
+from functools import partial
+from uuid import UUID
 
 from rocket_core import model as m
-from rocket_entrypoints.demo.builder import Builder, CohortPlan
-from rocket_entrypoints.demo.households import Household
+from rocket_core.services.attendance import Mark, RollKind
+from rocket_entrypoints.demo.builder import FRONT_DESKS, MANAGERS, Story
+from rocket_entrypoints.demo.households import Child, Household, queue_families
+from rocket_entrypoints.demo.timetable import CohortPlan
 
-S = m.EnrolmentStatus
-MARKS = (
-    (m.AttendanceStatus.PRESENT, 0.82),
-    (m.AttendanceStatus.LATE, 0.06),
-    (m.AttendanceStatus.ABSENT, 0.08),
-    (m.AttendanceStatus.EXCUSED, 0.04),
-)
-
-
-def enrol_everyone(b: Builder, households: list[Household]) -> None:
-    """Place every child in a cohort that fits their age, then live each cohort's term."""
-    rosters = _place(b, households)
-    by_scenario = {plan.scenario: plan for plan in b.plans}
-    for plan in b.plans:
-        _journeys(b, plan, rosters[plan.cohort.id], by_scenario)
-    for plan in b.plans:
-        _term(b, plan)
-    _progress(b)
+A = m.AttendanceStatus
+#: How a held session's roll is marked: (status, share); each mark drawn at random.
+MARKS = ((A.PRESENT, 0.82), (A.LATE, 0.06), (A.ABSENT, 0.08), (A.EXCUSED, 0.04))
+#: Students placed in each scenario's cohort (its story's special cases included).
+ROSTER = {
+    "trial_and_late_joiner": 9,
+    "transfer_out_and_drop": 9,
+    "past": 8,
+    "next_term_mix": 8,
+    "waitlist": 10,
+    "transfer_in": 9,
+    "drop_and_enquiry": 10,
+}
 
 
-def _capacity(plan: CohortPlan) -> int:
-    extra = 2 if plan.scenario == "waitlist" else 0
-    extra += 2 if plan.scenario in ("trial_and_late_joiner", "drop_and_enquiry") else 0
-    return plan.cohort.max_capacity + extra - (2 if plan.scenario == "transfer_in" else 0)
+def plan_journeys(story: Story, plans: list[CohortPlan], households: list[Household]) -> None:
+    """Place the children in cohorts, queue every cohort's story and rolls, then the
+    families' first contact with the school."""
+    _place(plans, households)
+    by_scenario = {plan.spec.scenario: plan for plan in plans}
+    for plan in plans:
+        SCENARIOS[plan.spec.scenario](Journeys(story, plan, by_scenario))
+        if plan.spec.phase <= 0:
+            plan.after_sessions.append(lambda p: _queue_rolls(story, p))
+    queue_families(story, households)
 
 
-def _place(b: Builder, households: list[Household]) -> dict[object, list[m.Student]]:
-    rosters: dict[object, list[m.Student]] = {plan.cohort.id: [] for plan in b.plans}
-    for household in households:
-        for child in household.children:
-            fits = [
-                plan
-                for plan in b.plans
-                if plan.program.accepts_age(child.age_on(plan.cohort.start_date))
-                and len(rosters[plan.cohort.id]) < _capacity(plan)
-            ]
-            fits.sort(
-                key=lambda p: (
-                    b.campuses[household.campus_index].id != p.cohort.campus_id,
-                    len(rosters[p.cohort.id]) / p.cohort.max_capacity,
+def _place(plans: list[CohortPlan], households: list[Household]) -> None:
+    """Term by term, each child in at most one cohort that suits their age, near home first,
+    filling cohorts evenly (a child may come back term after term); then, if next term's
+    Scratch class is still short, current Scratch students ask to continue in it."""
+    for phase in (-1, 0, 1):
+        for household in households:
+            for child in household.children:
+                fits = [
+                    plan
+                    for plan in plans
+                    if plan.spec.phase == phase
+                    and _suits(plan, child)
+                    and len(plan.roster) < ROSTER[plan.spec.scenario]
+                ]
+                fits.sort(
+                    key=lambda p: (
+                        household.campus_index != p.spec.campus,
+                        len(p.roster) / ROSTER[p.spec.scenario],
+                    )
                 )
-            )
-            if fits:
-                rosters[fits[0].cohort.id].append(child)
-    for plan in b.plans:
-        if plan.scenario != "waitlist":
+                if fits:
+                    fits[0].roster.append(child)
+    for plan in plans:
+        if plan.spec.scenario != "waitlist":
             continue
-        # Next term's full cohort: current students of the same program ask to continue.
-        roster = rosters[plan.cohort.id]
-        current = [p for p in b.plans if p.program is plan.program and p.phase == 0]
-        returning = [s for p in current for s in rosters[p.cohort.id] if s not in roster]
-        roster.extend(returning[: _capacity(plan) - len(roster)])
-    return rosters
+        current = [p for p in plans if p.program is plan.program and p.spec.phase == 0]
+        returning = [
+            child
+            for p in current
+            for child in p.roster
+            if child not in plan.roster and _suits(plan, child)
+        ]
+        plan.roster.extend(returning[: ROSTER["waitlist"] - len(plan.roster)])
 
 
-def _enquire(b: Builder, plan: CohortPlan, student: m.Student, on: date) -> m.Enrolment:
-    enrolment = m.Enrolment(
-        id=b.uuid(),
-        organisation_id=b.org_id,
-        student_id=student.id,
-        cohort_id=plan.cohort.id,
-        enrolment_date=b.created(on),
-        created_at=b.created(on),
-        tuition_override=None,
+def _suits(plan: CohortPlan, child: Child) -> bool:
+    low, high = plan.program.ages
+    return low <= child.age_on(plan.first_day) <= high
+
+
+class Journeys:
+    """Queues the steps of one cohort's story (see ``SCENARIOS``)."""
+
+    def __init__(self, story: Story, plan: CohortPlan, plans: dict[str, CohortPlan]) -> None:
+        self.story = story
+        self.plan = plan
+        self.plans = plans
+        self.desk = FRONT_DESKS[plan.spec.campus]
+        self.manager = MANAGERS[plan.spec.campus]
+
+    @property
+    def today(self) -> date:
+        """The demo's today."""
+        return self.story.today
+
+    def hour(self) -> time:
+        """A random time during office hours."""
+        return time(self.story.rng.randrange(10, 17), self.story.rng.randrange(60))
+
+    def window(self) -> tuple[date, date]:
+        """When families enquire for a seat: from the day after enrolment opens to eight days
+        before the term (next term: two weeks to ten days before today)."""
+        if self.plan.spec.phase > 0:
+            return self.today - timedelta(days=13), self.today - timedelta(days=10)
+        opens = self.story.calendar.opens(self.plan.spec.phase)
+        return opens + timedelta(days=1), self.plan.first_day - timedelta(days=8)
+
+    # -- steps ---------------------------------------------------------------------------
+
+    def at(self, day: date, at: time, step: Callable[[], object]) -> None:
+        """Queue a step of this story."""
+        self.story.at(day, at, step)
+
+    def enquire(self, child: Child, day: date, at: time, *, seat: bool) -> None:
+        """The family asks the front desk about this cohort on ``day`` (and, with ``seat``,
+        takes a seat or a waitlist place at once)."""
+        child.household.contact(day, self.plan.spec.campus)
+
+        def step() -> None:
+            actor = self.story.actor(self.desk)
+            enrolment = self.story.enrolment.enquire(actor, child.id, self.plan.id)
+            self.story.enrolments[(child.id, self.plan.id)] = enrolment.id
+            if seat:
+                self.story.enrolment.request_payment(actor, enrolment.id)
+
+        self.at(day, at, step)
+
+    def pay(self, child: Child, day: date, at: time) -> None:
+        """The family pays; the front desk records it."""
+        self.at(
+            day,
+            at,
+            lambda: self.story.enrolment.payment_received(
+                self.story.actor(self.desk), self.enrolment_of(child)
+            ),
+        )
+
+    def seat(self, child: Child) -> None:
+        """A seat taken in the enrolment window and paid within a few days."""
+        first, last = self.window()
+        day = first + timedelta(days=self.story.rng.randrange((last - first).days + 1))
+        self.enquire(child, day, self.hour(), seat=True)
+        self.pay(child, day + timedelta(days=self.story.rng.randrange(1, 4)), self.hour())
+
+    def drop(
+        self, child: Child, day: date, at: time, reason: str, *, by_front_desk: bool = False
+    ) -> None:
+        """The campus manager withdraws the student (or the front desk, with the campus
+        manager's approval), dated ``day``."""
+
+        def step() -> None:
+            manager = self.story.actor(self.manager)
+            actor, approver = (
+                (self.story.actor(self.desk), manager) if by_front_desk else (manager, None)
+            )
+            self.story.enrolment.drop(
+                actor, self.enrolment_of(child), on=day, reason=reason, approver=approver
+            )
+
+        self.at(day, at, step)
+
+    def enrolment_of(self, child: Child) -> UUID:
+        """The id of the child's enrolment in this cohort."""
+        return self.story.enrolments[(child.id, self.plan.id)]
+
+    def after_sessions(self, hook: Callable[[CohortPlan], None]) -> None:
+        """Queue more steps once the cohort's sessions exist."""
+        self.plan.after_sessions.append(hook)
+
+
+# -- the stories -------------------------------------------------------------------------------
+
+
+def _regular(j: Journeys) -> None:
+    """Everyone takes a seat before the term and pays."""
+    for child in j.plan.roster:
+        j.seat(child)
+
+
+def _trial_and_late_joiner(j: Journeys) -> None:
+    """A trial booked for an upcoming session, a late joiner awaiting payment, and an
+    absence the family announced the day before (excused: a makeup token)."""
+    roster = list(j.plan.roster)
+    if len(roster) >= 3:
+        trial, late = roster.pop(0), roster.pop(0)
+        j.enquire(trial, j.today - timedelta(days=3), time(10, 0), seat=False)
+
+        def book() -> None:
+            upcoming = next(s for s in j.plan.sessions if s.scheduled_date >= j.today)
+            j.story.enrolment.book_trial(j.story.actor(j.desk), j.enrolment_of(trial), upcoming.id)
+
+        j.at(j.today - timedelta(days=3), time(10, 5), book)
+        j.enquire(late, j.today - timedelta(days=1), time(10, 30), seat=True)
+        away = roster[0]
+
+        def announce(plan: CohortPlan) -> None:
+            second = plan.sessions[1]
+
+            def excuse() -> None:
+                lead = j.story.actor(plan.spec.lead)
+                note = "Family holiday: told us the day before"
+                j.story.attendance.mark(
+                    lead, second.id, {away.id: Mark(status=A.EXCUSED, notes=note)}
+                )
+
+            j.at(second.scheduled_date - timedelta(days=1), time(18, 0), excuse)
+
+        j.after_sessions(announce)
+    for child in roster:
+        j.seat(child)
+
+
+def _transfer_out_and_drop(j: Journeys) -> None:
+    """Session 4 cancelled in an emergency (makeup tokens for the class), a student spends
+    theirs at the other campus's Python class, another moves there for good after session
+    3, and one withdraws after session 5."""
+    _regular(j)
+    roster = j.plan.roster
+    if len(roster) < 3:
+        return
+    moving, leaving, visitor = roster[0], roster[1], roster[2]
+    target = j.plans["transfer_in"]
+
+    def story(plan: CohortPlan) -> None:
+        held = plan.held_before(j.today)
+        if len(held) < 5:
+            return
+        third, fourth, fifth = held[2], held[3], held[4]
+        tokens: dict[UUID, UUID] = {}
+
+        def transfer() -> None:
+            j.story.enrolment.transfer(
+                j.story.actor("admin"),
+                j.enrolment_of(moving),
+                target.id,
+                on=third.scheduled_date + timedelta(days=1),
+            )
+
+        def cancel() -> None:
+            lead = j.story.actor(plan.spec.lead)
+            cancelled = j.story.scheduling.cancel_session(
+                lead, fourth.id, reason="Instructor unwell", emergency=True
+            )
+            j.story.cancelled_sessions.add(fourth.id)
+            tokens.update({token.student_id: token.id for token in cancelled.tokens})
+
+        def makeup() -> None:
+            host = next(
+                (
+                    s
+                    for s in target.sessions
+                    if fourth.scheduled_date < s.scheduled_date < j.today
+                    and s.id not in j.story.cancelled_sessions
+                ),
+                None,
+            )
+            if host is None or visitor.id not in tokens:
+                return
+            j.story.makeup.redeem(
+                j.story.actor(MANAGERS[target.spec.campus]),
+                visitor.id,
+                host.id,
+                token_id=tokens[visitor.id],
+            )
+
+        j.at(third.scheduled_date + timedelta(days=1), time(11, 0), transfer)
+        j.at(fourth.scheduled_date, time(12, 0), cancel)
+        j.at(fourth.scheduled_date + timedelta(days=1), time(9, 30), makeup)
+        j.drop(
+            leaving, fifth.scheduled_date + timedelta(days=1), time(10, 0), "Too many activities"
+        )
+
+    j.after_sessions(story)
+
+
+def _drop_and_enquiry(j: Journeys) -> None:
+    """A family moves away just before the term; another enquires mid-term."""
+    roster = list(j.plan.roster)
+    if len(roster) >= 2:
+        dropped, enquirer = roster.pop(0), roster.pop(0)
+        j.seat(dropped)
+        j.drop(
+            dropped,
+            j.plan.first_day - timedelta(days=3),
+            time(10, 0),
+            "Family moved interstate",
+        )
+        j.enquire(enquirer, j.today - timedelta(days=2), time(11, 0), seat=False)
+    for child in roster:
+        j.seat(child)
+
+
+def _next_term_mix(j: Journeys) -> None:
+    """Next term: paid seats, two unpaid, a withdrawal by the front desk (approved by the
+    campus manager), a trial of the first session, and an enquiry yesterday."""
+    roster = list(j.plan.roster)
+    if len(roster) >= 5:
+        enquirer, trial, unpaid, unpaid_too, withdrawn = roster[:5]
+        roster = roster[5:]
+        t = j.today
+        j.enquire(withdrawn, t - timedelta(days=9), time(10, 0), seat=True)
+        j.drop(
+            withdrawn,
+            t - timedelta(days=3),
+            time(11, 0),
+            "Chose another activity",
+            by_front_desk=True,
+        )
+        j.enquire(unpaid, t - timedelta(days=8), time(10, 0), seat=True)
+        j.enquire(unpaid_too, t - timedelta(days=6), time(10, 0), seat=True)
+        j.enquire(trial, t - timedelta(days=4), time(10, 0), seat=False)
+        j.at(
+            t - timedelta(days=4),
+            time(10, 5),
+            lambda: j.story.enrolment.book_trial(
+                j.story.actor(j.desk), j.enrolment_of(trial), j.plan.sessions[0].id
+            ),
+        )
+        j.enquire(enquirer, t - timedelta(days=1), time(10, 0), seat=False)
+    for child in roster:
+        j.seat(child)
+
+
+def _waitlist(j: Journeys) -> None:
+    """Next term's small Scratch class fills up (two seats unpaid) and four more join its
+    waitlist. A seated family withdraws: the seat is offered to the first on the list, whose
+    offer lapses unpaid (the nightly job); the second is offered it and pays. Two wait on."""
+    capacity = j.plan.spec.capacity
+    seated, waiting = j.plan.roster[:capacity], j.plan.roster[capacity:]
+    t = j.today
+    for index, child in enumerate(seated):
+        day = t - timedelta(days=13 - index // 2)
+        j.enquire(child, day, time(10, index), seat=True)
+        if index < capacity - 2:
+            j.pay(child, day + timedelta(days=2), time(15, index))
+    for index, child in enumerate(waiting):
+        day = t - timedelta(days=10 - min(index, 3))
+        j.enquire(child, day, time(11, index), seat=True)
+    if len(waiting) >= 4 and seated:
+        j.drop(seated[0], t - timedelta(days=5), time(11, 0), "Clash with swimming lessons")
+        j.pay(waiting[1], t - timedelta(days=2), time(16, 0))
+
+
+SCENARIOS: dict[str, Callable[[Journeys], None]] = {
+    "past": _regular,
+    "transfer_in": _regular,
+    "trial_and_late_joiner": _trial_and_late_joiner,
+    "transfer_out_and_drop": _transfer_out_and_drop,
+    "drop_and_enquiry": _drop_and_enquiry,
+    "next_term_mix": _next_term_mix,
+    "waitlist": _waitlist,
+}
+
+
+# -- the rolls ---------------------------------------------------------------------------------
+
+
+def _queue_rolls(story: Story, plan: CohortPlan) -> None:
+    """The lead instructor marks each session held before today, ten minutes after it ends
+    (well inside the 24-hour edit window)."""
+    for session in plan.held_before(story.today):
+        ended = datetime.combine(session.scheduled_date, session.scheduled_end_time)
+        marked = (ended + timedelta(minutes=10)).time()
+        story.at(session.scheduled_date, marked, partial(_take_roll, story, session))
+
+
+def _take_roll(story: Story, session: m.Session) -> None:
+    if session.id in story.cancelled_sessions or session.lead_instructor_id is None:
+        return
+    lead = story.actor_of(session.lead_instructor_id)
+    roll = story.attendance.roll(lead, session.id)
+    # Marks are drawn in the families' order, not the roll's (which ties on random ids).
+    order = story.child_order
+    lines = sorted(
+        (line for line in roll if line.status is None and line.kind is not RollKind.MAKEUP),
+        key=lambda line: order[line.student_id],
     )
-    b.uow.enrolments.add(enrolment)
-    return enrolment
+    marks = {line.student_id: _mark(story) for line in lines}
+    if marks:
+        story.attendance.mark(lead, session.id, marks)
 
 
-def _offer(plan: CohortPlan, enrolment: m.Enrolment) -> None:
-    if enrolment.status is S.TRIAL:
-        enrolment.convert_trial()
-    else:
-        enrolment.request_payment()
-    plan.cohort.take_seat()
-
-
-def _seat(b: Builder, plan: CohortPlan, student: m.Student, paid: bool = True) -> m.Enrolment:
-    first = plan.cohort.start_date
-    enrolment = _enquire(b, plan, student, min(first, b.today) - timedelta(b.rng.randrange(7, 40)))
-    _offer(plan, enrolment)
-    if paid:
-        enrolment.payment_received()
-    return enrolment
-
-
-def _journeys(
-    b: Builder, plan: CohortPlan, roster: list[m.Student], plans: dict[str, CohortPlan]
-) -> None:
-    """The scenario's special cases first, then everyone else as the term's phase says."""
-    cohort, scenario = plan.cohort, plan.scenario
-    held = [s for s in plan.sessions if s.scheduled_date < b.today]
-    upcoming = [s for s in plan.sessions if s.scheduled_date >= b.today]
-    rest = list(roster)
-    if scenario == "trial_and_late_joiner" and len(rest) >= 2:
-        trial = _enquire(b, plan, rest.pop(0), b.today - timedelta(days=3))
-        trial.book_trial(upcoming[0].id)
-        late = _enquire(b, plan, rest.pop(0), b.today - timedelta(days=1))
-        _offer(plan, late)
-        late.update(start_date=b.today)
-    if scenario == "drop_and_enquiry" and len(rest) >= 2:
-        dropped = _seat(b, plan, rest.pop(0))
-        dropped.drop(on=cohort.start_date - timedelta(days=3), reason="Family moved interstate")
-        cohort.release_seat()
-        _enquire(b, plan, rest.pop(0), b.today - timedelta(days=2))
-    if scenario == "next_term_mix" and len(rest) >= 5:
-        _enquire(b, plan, rest.pop(0), b.today - timedelta(days=1))
-        trial = _enquire(b, plan, rest.pop(0), b.today - timedelta(days=4))
-        trial.book_trial(plan.sessions[0].id)
-        _seat(b, plan, rest.pop(0), paid=False)
-        _seat(b, plan, rest.pop(0), paid=False)
-        lapsed = _seat(b, plan, rest.pop(0), paid=False)
-        lapsed.drop(on=b.today - timedelta(days=1), reason="Offer lapsed: payment not received")
-        cohort.release_seat()
-    if scenario == "waitlist":
-        seated, waiting = rest[: cohort.max_capacity], rest[cohort.max_capacity :]
-        for index, student in enumerate(seated):
-            _seat(b, plan, student, paid=index % 3 != 2)
-        for position, student in enumerate(waiting, start=1):
-            _enquire(b, plan, student, b.today - timedelta(days=5 - position)).join_waitlist(
-                position
-            )
-        rest = []
-    for student in rest:
-        _seat(b, plan, student, paid=True)
-    if plan.phase <= 0:
-        cohort.begin()
-        for enrolment in b.uow.enrolments.list_for_cohort(cohort.id, statuses=[S.ENROLLED]):
-            enrolment.start(on=cohort.start_date)
-    if scenario == "transfer_out_and_drop" and held:
-        target = plans["transfer_in"]
-        active = b.uow.enrolments.list_for_cohort(cohort.id, statuses=[S.ACTIVE])
-        moving, leaving = active[0], active[1]
-        on = held[min(2, len(held) - 1)].scheduled_date
-        arrival = _enquire(b, target, b.uow.students.get(moving.student_id), on)
-        _offer(target, arrival)
-        arrival.payment_received()
-        arrival.start(on=on)
-        moving.transfer(to=arrival, on=on)
-        cohort.release_seat()
-        leaving.drop(on=held[min(4, len(held) - 1)].scheduled_date, reason="Too many activities")
-        cohort.release_seat()
-
-
-def _term(b: Builder, plan: CohortPlan) -> None:
-    """Hold the sessions that are past: one cancelled, the rest marked; close past cohorts."""
-    cohort = plan.cohort
-    enrolments = b.uow.enrolments.list_for_cohort(cohort.id)
-    campus = b.uow.campuses.get(cohort.campus_id)
-    for session in plan.sessions:
-        if session.scheduled_date >= b.today:
-            break
-        if plan.scenario == "transfer_out_and_drop" and session.session_number == 4:
-            session.cancel("Instructor unwell; makeup tokens issued")
-            for enrolment in enrolments:
-                if _attending(enrolment, session.scheduled_date):
-                    enrolment.update(makeup_tokens=enrolment.makeup_tokens + 1)
-            continue
-        session.begin(session.scheduled_start_time)
-        session.complete(session.scheduled_end_time)
-        recorded = session.ends_at(campus.timezone) + timedelta(minutes=10)
-        for enrolment in enrolments:
-            if not _attending(enrolment, session.scheduled_date):
-                continue
-            status = _mark(b)
-            b.uow.attendance.add(
-                m.Attendance(
-                    id=b.uuid(),
-                    organisation_id=b.org_id,
-                    session_id=session.id,
-                    student_id=enrolment.student_id,
-                    enrolment_id=enrolment.id,
-                    status=status,
-                    check_in_time=None
-                    if status in (m.AttendanceStatus.ABSENT, m.AttendanceStatus.EXCUSED)
-                    else session.starts_at(campus.timezone),
-                    notes="Arrived 15 minutes late" if status is m.AttendanceStatus.LATE else None,
-                    recorded_by_staff_id=plan.lead.id,
-                    recorded_at=recorded,
-                )
-            )
-            if status is m.AttendanceStatus.EXCUSED and enrolment.is_live:
-                enrolment.update(makeup_tokens=enrolment.makeup_tokens + 1)
-    if plan.scenario == "transfer_out_and_drop":
-        _makeup_visit(b, plan)
-    if plan.phase < 0:
-        for enrolment in enrolments:
-            if enrolment.status is S.ACTIVE:
-                enrolment.complete(on=cohort.end_date)
-                cohort.release_seat()
-        cohort.complete()
-        _projects(b, plan, enrolments)
-
-
-def _attending(enrolment: m.Enrolment, day: date) -> bool:
-    """Whether the enrolment held an active place on ``day``."""
-    if enrolment.start_date is None or day < enrolment.start_date:
-        return False
-    if enrolment.status in (S.ACTIVE, S.COMPLETED):
-        return True
-    end = enrolment.withdrawal_date or enrolment.end_date
-    return enrolment.status in (S.DROPPED, S.TRANSFERRED) and end is not None and day < end
-
-
-def _mark(b: Builder) -> m.AttendanceStatus:
-    roll = b.rng.random()
+def _mark(story: Story) -> Mark:
+    roll = story.rng.random()
     for status, share in MARKS:
         if roll < share:
-            return status
+            if status is A.LATE:
+                return Mark(status=status, notes="Arrived 15 minutes late")
+            return Mark(status=status)
         roll -= share
-    return m.AttendanceStatus.PRESENT
-
-
-def _makeup_visit(b: Builder, plan: CohortPlan) -> None:
-    """A student with a makeup token attends a session of the same program at the other campus."""
-    other = next(p for p in b.plans if p.program is plan.program and p.cohort is not plan.cohort)
-    holders = [
-        e
-        for e in b.uow.enrolments.list_for_cohort(plan.cohort.id, statuses=[S.ACTIVE])
-        if e.makeup_tokens > 0
-    ]
-    held = [s for s in other.sessions if s.scheduled_date < b.today and not s.is_cancelled]
-    if not holders or not held or other.cohort.seats_free <= 0:
-        return
-    visitor, session = holders[0], held[-1]
-    campus = b.uow.campuses.get(other.cohort.campus_id)
-    b.uow.attendance.add(
-        m.Attendance(
-            id=b.uuid(),
-            organisation_id=b.org_id,
-            session_id=session.id,
-            student_id=visitor.student_id,
-            enrolment_id=visitor.id,
-            status=m.AttendanceStatus.MAKEUP,
-            check_in_time=session.starts_at(campus.timezone),
-            notes="Makeup for the cancelled session",
-            recorded_by_staff_id=other.lead.id,
-            recorded_at=session.ends_at(campus.timezone) + timedelta(minutes=10),
-        )
-    )
-    visitor.update(makeup_tokens=visitor.makeup_tokens - 1)
-
-
-def _projects(b: Builder, plan: CohortPlan, enrolments: list[m.Enrolment]) -> None:
-    """Completed students hand in a final project."""
-    for enrolment in enrolments:
-        if enrolment.status is not S.COMPLETED:
-            continue
-        student = b.uow.students.get(enrolment.student_id)
-        b.uow.projects.add(
-            m.ProjectSubmission(
-                id=b.uuid(),
-                organisation_id=b.org_id,
-                student_id=student.id,
-                cohort_id=plan.cohort.id,
-                title=f"{student.first_name}'s final project",
-                description=f"End-of-term project for {plan.program.name}",
-                project_url=f"https://replit.com/@rocket-{student.id.hex[:8]}/final",
-                submitted_at=b.instant(plan.cohort.end_date, time(17, 0)),
-            )
-        )
-
-
-def _progress(b: Builder) -> None:
-    """Skill progress for students who are studying or have finished: earlier skills mastered,
-    the next one in progress, each change in the history."""
-    for plan in b.plans:
-        if plan.phase > 0:
-            continue
-        held = [s for s in plan.sessions if s.scheduled_date < b.today and not s.is_cancelled]
-        share = len(held) / max(len(plan.sessions), 1)
-        for enrolment in b.uow.enrolments.list_for_cohort(
-            plan.cohort.id, statuses=[S.ACTIVE, S.COMPLETED]
-        ):
-            reached = round(len(plan.nodes) * min(1.0, share * b.rng.uniform(0.6, 1.1)))
-            for index, node in enumerate(plan.nodes[: reached + 1]):
-                if b.uow.skill_progress.find_for(enrolment.student_id, node.id):
-                    continue
-                step = held[min(index, len(held) - 1)] if held else plan.sessions[0]
-                at = b.instant(step.scheduled_date, step.scheduled_end_time)
-                progress = m.SkillProgress(
-                    id=b.uuid(),
-                    organisation_id=b.org_id,
-                    student_id=enrolment.student_id,
-                    skill_node_id=node.id,
-                    created_at=at,
-                )
-                progress.set_status(m.SkillStatus.IN_PROGRESS, by=plan.lead.id, at=at)
-                if index < reached:
-                    later = at + timedelta(days=7)
-                    progress.set_status(m.SkillStatus.MASTERED, by=plan.lead.id, at=later)
-                b.uow.skill_progress.add(progress)
+    return Mark(status=A.PRESENT)

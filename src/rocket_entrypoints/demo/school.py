@@ -1,16 +1,20 @@
-"""Build the demo school: 2 campuses, 4 programs, 8 cohorts with their sessions, 40 families,
-about 60 students, enrolments in every status, attendance and skill progress.
+"""Build the demo school the way staff would: 2 campuses, 12 staff, 4 programs, 8 cohorts
+with their sessions, 40 families, about 60 students, enrolments in every status, a waitlist,
+attendance with an excused absence and a makeup visit, a cancelled session, a transfer.
 
-Everything goes through the domain's constructors and methods (the enrolment rulebook, the
-cohort's seat counting, skill progress history), in one unit of work. The same seed and day
-give the same school, ids included.
+Only the organisation and its first super admin are written directly (no use case creates
+an organisation: that is the platform's job). Everything else is done by staff through the
+application services, at moments of a simulated history with a clock that moves forward
+(see ``builder.Story``). The same seed and day give the same school: the same people, dates,
+statuses and marks. Entity ids come from the domain (random), except the organisation's,
+which depends on the seed alone so that ``demo_school_loaded`` can find it.
 """
 
 from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -18,13 +22,16 @@ import attrs
 
 from rocket_core import model as m
 from rocket_core.ports import UnitOfWork
-from rocket_entrypoints.demo.builder import MELBOURNE, Builder
-from rocket_entrypoints.demo.households import add_families
-from rocket_entrypoints.demo.journeys import enrol_everyone
-from rocket_entrypoints.demo.timetable import build_catalogue
+from rocket_core.services.organisation import NO_PASSWORD
+from rocket_entrypoints.demo.builder import MANAGERS, MELBOURNE, Story, instant
+from rocket_entrypoints.demo.households import plan_households
+from rocket_entrypoints.demo.journeys import plan_journeys
+from rocket_entrypoints.demo.timetable import plan_catalogue
 
-#: Demo accounts cannot log in until a password is set (`rocket staff` arrives with the API).
-NO_LOGIN = "!no-password-set"
+SCHOOL_NAME = "Rocket Academy"
+#: The organisation's name while the demo builds it: the build is many transactions, and
+#: the super admin gives the school its name as the very last step.
+BUILDING_NAME = "Rocket Academy (demo being built)"
 
 
 @attrs.frozen
@@ -34,6 +41,45 @@ class DemoSchool:
     organisation_id: UUID
     super_admin_email: str
     today: date
+
+
+@attrs.frozen
+class StaffSpec:
+    """A staff member of the demo and the campuses (by index) they work at."""
+
+    key: str
+    first_name: str
+    last_name: str
+    role: m.StaffRole
+    campuses: tuple[int, ...]
+
+    @property
+    def email(self) -> str:
+        """Their login."""
+        return f"{self.first_name}.{self.last_name}@rocketacademy.example".lower()
+
+
+SUPER_ADMIN = StaffSpec("admin", "Alex", "Morgan", m.StaffRole.SUPER_ADMIN, (0, 1))
+STAFF = (
+    StaffSpec("priya", "Priya", "Raman", m.StaffRole.CAMPUS_MANAGER, (0,)),
+    StaffSpec("ben", "Ben", "Kowalski", m.StaffRole.CAMPUS_MANAGER, (1,)),
+    StaffSpec("jordan", "Jordan", "Lee", m.StaffRole.LEAD_INSTRUCTOR, (0,)),
+    StaffSpec("sam", "Sam", "Okafor", m.StaffRole.LEAD_INSTRUCTOR, (0,)),
+    StaffSpec("taylor", "Taylor", "Nguyen", m.StaffRole.LEAD_INSTRUCTOR, (1,)),
+    StaffSpec("casey", "Casey", "Brennan", m.StaffRole.LEAD_INSTRUCTOR, (1, 0)),
+    StaffSpec("riley", "Riley", "Chen", m.StaffRole.TEACHING_ASSISTANT, (0,)),
+    StaffSpec("jamie", "Jamie", "Fraser", m.StaffRole.TEACHING_ASSISTANT, (1,)),
+    StaffSpec("ari", "Ari", "Patel", m.StaffRole.TEACHING_ASSISTANT, (0, 1)),
+    StaffSpec("morgan", "Morgan", "Hughes", m.StaffRole.FRONT_DESK, (0,)),
+    StaffSpec("dana", "Dana", "Kaur", m.StaffRole.FRONT_DESK, (1,)),
+)
+
+CAMPUSES = (
+    ("Werribee Campus", "12 Watton Street", "Werribee", "3030",
+     "werribee@rocketacademy.example", "03 9741 0000"),
+    ("Box Hill Campus", "880 Whitehorse Road", "Box Hill", "3128",
+     "boxhill@rocketacademy.example", "03 9890 0000"),
+)  # fmt: skip
 
 
 def melbourne_holidays(year: int) -> list[m.ClosureDate]:
@@ -57,17 +103,26 @@ def melbourne_holidays(year: int) -> list[m.ClosureDate]:
 def build_demo_school(
     make_uow: Callable[[UUID], UnitOfWork], *, seed: int = 1, today: date | None = None
 ) -> DemoSchool:
-    """Build the demo school in a new organisation, in one transaction, and return it."""
+    """Build the demo school of ``seed`` as it stands on ``today`` (default: today in
+    Melbourne) in a new organisation, through the services over ``make_uow``.
+
+    A second school cannot share the database: staff logins (e-mails) are unique, so the
+    first step, the organisation and its super admin, is refused whole (Conflict)."""
     day = today or datetime.now(ZoneInfo(MELBOURNE)).date()
     rng = random.Random(seed)
-    organisation_id = _organisation_id(rng)
-    with make_uow(organisation_id) as uow:
-        b = Builder(uow, rng, day)
-        admin = _organisation_and_staff(b)
-        build_catalogue(b)
-        enrol_everyone(b, add_families(b))
-        uow.commit()
-    return DemoSchool(organisation_id=organisation_id, super_admin_email=admin, today=day)
+    story = Story(make_uow, _organisation_id(rng), rng, day)
+    _bootstrap(story)
+    story.at(story.calendar.founded, time(9, 0), lambda: _set_up(story))
+    plans = plan_catalogue(story)
+    households = plan_households(story)
+    plan_journeys(story, plans, households)
+    story.run()
+    story.night(day)  # this morning's run: the school as it stands today
+    # The last step: the name that says the school is complete (see demo_school_loaded).
+    story.organisation.update_organisation(story.actor("admin"), name=SCHOOL_NAME)
+    return DemoSchool(
+        organisation_id=story.organisation_id, super_admin_email=SUPER_ADMIN.email, today=day
+    )
 
 
 def demo_organisation_id(seed: int) -> UUID:
@@ -76,103 +131,120 @@ def demo_organisation_id(seed: int) -> UUID:
 
 
 def demo_school_loaded(make_uow: Callable[[UUID], UnitOfWork], seed: int) -> bool:
-    """True when the demo school of ``seed`` is already stored behind ``make_uow``."""
+    """True when the demo school of ``seed`` is stored behind ``make_uow``, complete (a
+    build that was interrupted leaves the organisation under its temporary name)."""
     with make_uow(demo_organisation_id(seed)) as uow:
-        return uow.organisations.find(uow.organisation_id) is not None
+        organisation = uow.organisations.find(uow.organisation_id)
+        return organisation is not None and organisation.name == SCHOOL_NAME
 
 
 def _organisation_id(rng: random.Random) -> UUID:
-    # the first draw of the seeded random source, so that every other id follows from it
+    # the first draw of the seeded random source, so that everything else follows from it
     return UUID(int=rng.getrandbits(128), version=4)
 
 
-def _organisation_and_staff(b: Builder) -> str:
-    uow = b.uow
-    founded = b.terms[-1][0] - timedelta(days=400)
-    uow.organisations.add(
-        m.Organisation(
-            id=b.org_id,
-            name="Rocket Academy",
-            billing_email="accounts@rocketacademy.example",
-            abn="51 824 753 556",
-            primary_color="#FF5A1F",
-            created_at=b.created(founded),
+def _bootstrap(story: Story) -> None:
+    """The organisation and its first super admin, written directly in one unit of work.
+
+    No use case creates an organisation (signing up a school is the platform's job, not a
+    staff action), and every use case needs an acting staff member: this is the only step
+    of the demo that bypasses the services. Everything else is done by this super admin
+    and the staff they create."""
+    founded = instant(story.calendar.founded, time(8, 0))
+    with story.make_uow(story.organisation_id) as uow:
+        uow.organisations.add(
+            m.Organisation(
+                id=story.organisation_id,
+                name=BUILDING_NAME,
+                billing_email="accounts@rocketacademy.example",
+                abn="51 824 753 556",
+                primary_color="#FF5A1F",
+                created_at=founded,
+            )
         )
+        admin = _staff_entity(story, SUPER_ADMIN)
+        uow.staff.add(admin)
+        uow.commit()
+    story.staff[SUPER_ADMIN.key] = admin.id
+
+
+def _staff_entity(story: Story, spec: StaffSpec) -> m.Staff:
+    return m.Staff(
+        organisation_id=story.organisation_id,
+        email=spec.email,
+        password_hash=NO_PASSWORD,
+        first_name=spec.first_name,
+        last_name=spec.last_name,
+        phone=f"04{story.rng.randrange(10**8):08d}",
+        role=spec.role,
+        hired_date=story.calendar.founded,
+        qualifications=_wwc(story),
+        created_at=story.clock.now(),
     )
-    holidays = melbourne_holidays(b.today.year - 1) + melbourne_holidays(b.today.year)
-    holidays += melbourne_holidays(b.today.year + 1)
-    b.campuses = [
-        m.Campus(
-            id=b.uuid(),
-            organisation_id=b.org_id,
+
+
+def _wwc(story: Story) -> tuple[m.Qualification, ...]:
+    return (
+        m.Qualification(
+            name="Working With Children Check",
+            reference=f"WWC{story.rng.randrange(10**7):07d}",
+            expires_on=date(story.today.year + 3, 6, 30),
+        ),
+    )
+
+
+def _set_up(story: Story) -> None:
+    """The super admin opens the campuses and the staff accounts and assigns staff to
+    campuses; each campus manager then enters their campus's closure dates."""
+    admin = story.actor("admin")
+    for name, address, suburb, postcode, email, phone in CAMPUSES:
+        campus = story.organisation.create_campus(
+            admin,
             name=name,
+            timezone=MELBOURNE,
             address=address,
             suburb=suburb,
             state="VIC",
             postcode=postcode,
-            timezone=MELBOURNE,
             contact_email=email,
             contact_phone=phone,
-            closure_dates=holidays,
-            created_at=b.created(founded),
         )
-        for name, address, suburb, postcode, email, phone in (
-            ("Werribee Campus", "12 Watton Street", "Werribee", "3030",
-             "werribee@rocketacademy.example", "03 9741 0000"),
-            ("Box Hill Campus", "880 Whitehorse Road", "Box Hill", "3128",
-             "boxhill@rocketacademy.example", "03 9890 0000"),
+        story.campus_ids.append(campus.id)
+    for index in SUPER_ADMIN.campuses:
+        story.organisation.assign_to_campus(admin, story.staff["admin"], story.campus_ids[index])
+    for spec in STAFF:
+        staff = story.organisation.create_staff(
+            admin,
+            email=spec.email,
+            first_name=spec.first_name,
+            last_name=spec.last_name,
+            role=spec.role,
+            phone=f"04{story.rng.randrange(10**8):08d}",
+            hired_date=story.calendar.founded + timedelta(days=story.rng.randrange(0, 30)),
+            qualifications=_wwc(story),
         )
-    ]  # fmt: skip
-    for campus in b.campuses:
-        uow.campuses.add(campus)
-
-    def staff(first: str, last: str, role: m.StaffRole, campuses: list[int]) -> m.Staff:
-        member = m.Staff(
-            id=b.uuid(),
-            organisation_id=b.org_id,
-            email=f"{first}.{last}@rocketacademy.example".lower(),
-            password_hash=NO_LOGIN,
-            first_name=first,
-            last_name=last,
-            phone=f"04{b.rng.randrange(10**8):08d}",
-            role=role,
-            hired_date=founded + timedelta(days=b.rng.randrange(300)),
-            qualifications=(
-                m.Qualification(
-                    name="Working With Children Check",
-                    reference=f"WWC{b.rng.randrange(10**7):07d}",
-                    expires_on=date(b.today.year + 3, 6, 30),
-                ),
-            ),
-            created_at=b.created(founded),
-        )
-        uow.staff.add(member)
-        for index in campuses:
-            uow.campus_staff.add(
-                m.CampusStaff(
-                    id=b.uuid(),
-                    organisation_id=b.org_id,
-                    campus_id=b.campuses[index].id,
-                    staff_id=member.id,
-                    assigned_at=b.created(founded),
-                )
+        story.staff[spec.key] = staff.id
+        for index in spec.campuses:
+            story.organisation.assign_to_campus(admin, staff.id, story.campus_ids[index])
+    story.assignments_changed()
+    first, last = story.calendar.founded, story.calendar.term(1)[1]
+    holidays = [
+        closure
+        for year in range(first.year, last.year + 1)
+        for closure in melbourne_holidays(year)
+        if first <= closure.day <= last
+    ]
+    for index, campus_id in enumerate(story.campus_ids):
+        manager = story.actor(MANAGERS[index])
+        for closure in holidays:
+            story.organisation.add_closure_date(
+                manager, campus_id, day=closure.day, reason=closure.reason
             )
-        return member
-
-    admin = staff("Alex", "Morgan", m.StaffRole.SUPER_ADMIN, [0, 1])
-    staff("Priya", "Raman", m.StaffRole.CAMPUS_MANAGER, [0])
-    staff("Ben", "Kowalski", m.StaffRole.CAMPUS_MANAGER, [1])
-    b.leads = [
-        staff("Jordan", "Lee", m.StaffRole.LEAD_INSTRUCTOR, [0]),
-        staff("Sam", "Okafor", m.StaffRole.LEAD_INSTRUCTOR, [0]),
-        staff("Taylor", "Nguyen", m.StaffRole.LEAD_INSTRUCTOR, [1]),
-        staff("Casey", "Brennan", m.StaffRole.LEAD_INSTRUCTOR, [1, 0]),
-    ]
-    b.assistants = [
-        staff("Riley", "Chen", m.StaffRole.TEACHING_ASSISTANT, [0]),
-        staff("Jamie", "Fraser", m.StaffRole.TEACHING_ASSISTANT, [1]),
-        staff("Ari", "Patel", m.StaffRole.TEACHING_ASSISTANT, [0, 1]),
-    ]
-    staff("Morgan", "Hughes", m.StaffRole.FRONT_DESK, [0])
-    staff("Dana", "Kaur", m.StaffRole.FRONT_DESK, [1])
-    return admin.email
+    # Box Hill's own blackout day: a Friday of the current term.
+    pd_day = story.calendar.term(0)[0] + timedelta(weeks=4, days=4)
+    story.organisation.add_closure_date(
+        story.actor(MANAGERS[1]),
+        story.campus_ids[1],
+        day=pd_day,
+        reason="Staff professional development day",
+    )
