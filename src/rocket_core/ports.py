@@ -46,6 +46,7 @@ from rocket_core.model import (
     Refund,
     Session,
     SessionStaff,
+    SessionStatus,
     SkillNode,
     SkillProgress,
     SkillTree,
@@ -535,6 +536,7 @@ class LifecycleRepository(ABC):
     COMPLETE_ENROLMENT: ClassVar[str] = "enrolment.complete"
     BEGIN_COHORT: ClassVar[str] = "cohort.begin"
     COMPLETE_COHORT: ClassVar[str] = "cohort.complete"
+    COMPLETE_SESSION: ClassVar[str] = "session.complete"
     #: Cohort statuses that move to in_progress on the start date (Cohort.begin's sources).
     COHORT_BEGINS_FROM: ClassVar[frozenset[CohortStatus]] = frozenset(
         {CohortStatus.OPEN, CohortStatus.FULL}
@@ -545,6 +547,15 @@ class LifecycleRepository(ABC):
     COHORT_UNDER_WAY: ClassVar[frozenset[CohortStatus]] = frozenset(
         {CohortStatus.IN_PROGRESS, CohortStatus.COMPLETED}
     )
+    #: Session statuses that move to completed once the date is over (Session.complete's).
+    SESSION_COMPLETES_FROM: ClassVar[frozenset[SessionStatus]] = frozenset(
+        {SessionStatus.SCHEDULED, SessionStatus.IN_PROGRESS}
+    )
+    #: Cohorts whose past sessions were held: any but a draft (never published, never held).
+    #: A cancelled cohort's sessions that were past when it was cancelled were held.
+    COHORT_HOLDS_SESSIONS: ClassVar[frozenset[CohortStatus]] = frozenset(
+        set(CohortStatus) - {CohortStatus.DRAFT}
+    )
     #: Cohort.attention of a cohort that reached its start date with no seat-holder.
     EMPTY_COHORT_ATTENTION: ClassVar[str] = "started with no enrolments"
     #: Audit summaries, formatted with ``day`` (the date the nightly run is for).
@@ -553,6 +564,7 @@ class LifecycleRepository(ABC):
         "enrolment.complete": "Nightly {day}: completed after its cohort ended",
         "cohort.begin": "Nightly {day}: the cohort reached its start date",
         "cohort.complete": "Nightly {day}: the cohort is past its end date",
+        "session.complete": "Nightly {day}: the session's date is over",
     }
 
     @abstractmethod
@@ -589,6 +601,14 @@ class LifecycleRepository(ABC):
         self, day: date, at: datetime, *, after: UUID | None = None, upto: UUID | None = None
     ) -> int:
         """In-progress cohorts whose end date is before ``day`` -> completed."""
+
+    @abstractmethod
+    def complete_sessions(
+        self, day: date, at: datetime, *, after: UUID | None = None, upto: UUID | None = None
+    ) -> int:
+        """Sessions in SESSION_COMPLETES_FROM of cohorts in COHORT_HOLDS_SESSIONS whose
+        scheduled date is before ``day`` -> completed (a session nobody cancelled was held);
+        ``actual_end_time`` is left as it is. Cancelled sessions are never touched."""
 
 
 class UnitOfWork(ABC):

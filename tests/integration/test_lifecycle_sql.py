@@ -1,12 +1,13 @@
 """The nightly lifecycle on SQLite and Postgres gives what it gives in memory, set-based.
 
 One school (two organisations) is built with the same ids on each backend; after the nightly
-run the cohorts, enrolments and audit entries read back through the ports must be identical.
+run the cohorts, enrolments, sessions and audit entries read back through the ports must be
+identical.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -20,6 +21,7 @@ from rocket_core import model as m
 from rocket_core.enrolment_machine import EnrolmentStatus as S
 from rocket_core.events import EventBus
 from rocket_core.model import CohortStatus as C
+from rocket_core.model import SessionStatus as SS
 from rocket_core.ports import UnitOfWork, UnitOfWorkFactory
 from rocket_core.services.lifecycle import LifecycleService, NightlyReport
 
@@ -58,6 +60,26 @@ COHORTS: dict[str, tuple[C, date, date, int, list[tuple[str, S, date | None]]]] 
     "future": (C.OPEN, DAY + 7 * D, DAY + 28 * D, 5, [("eve", S.ENROLLED, None)]),
 }
 STUDENTS = ("ann", "bob", "cat", "dan", "eve")
+#: cohort: [(session number, date, status)]; in progress and completed ones have actual times.
+SESSIONS: dict[str, list[tuple[int, date, SS]]] = {
+    "starting": [(1, DAY, SS.SCHEDULED), (2, DAY + 7 * D, SS.SCHEDULED)],
+    "ending": [
+        (1, DAY - 15 * D, SS.CANCELLED),
+        (2, DAY - 8 * D, SS.COMPLETED),
+        (3, DAY - D, SS.SCHEDULED),
+    ],
+    "ends_today": [(1, DAY - 7 * D, SS.IN_PROGRESS), (2, DAY, SS.SCHEDULED)],
+    "full": [(1, DAY - D, SS.SCHEDULED), (2, DAY + 6 * D, SS.SCHEDULED)],
+    "missed": [(1, DAY - 30 * D, SS.SCHEDULED), (2, DAY - 2 * D, SS.SCHEDULED)],
+    "draft": [(1, DAY - D, SS.SCHEDULED)],
+    "cancelled": [(1, DAY - D, SS.SCHEDULED), (2, DAY + 6 * D, SS.CANCELLED)],
+    "future": [(1, DAY + 7 * D, SS.SCHEDULED)],
+}
+STARTED_AT, ENDED_AT = time(16, 5), time(17, 25)
+
+
+def _session_name(cohort: str, number: int) -> str:
+    return f"{cohort}#{number}"
 
 
 def _school(org_id: UUID, ids: dict[str, UUID], tag: str) -> list[m.Entity]:
@@ -114,6 +136,24 @@ def _school(org_id: UUID, ids: dict[str, UUID], tag: str) -> list[m.Entity]:
             )
             for student, enrolment_status, own_start in members
         ]
+        entities += [
+            m.Session(
+                id=ids[_session_name(name, number)],
+                organisation_id=org_id,
+                cohort_id=ids[name],
+                session_number=number,
+                scheduled_date=on,
+                scheduled_start_time=time(16, 0),
+                scheduled_end_time=time(17, 30),
+                status=session_status,
+                actual_start_time=(
+                    STARTED_AT if session_status in (SS.IN_PROGRESS, SS.COMPLETED) else None
+                ),
+                actual_end_time=ENDED_AT if session_status is SS.COMPLETED else None,
+                cancellation_reason="Heatwave" if session_status is SS.CANCELLED else None,
+            )
+            for number, on, session_status in SESSIONS.get(name, [])
+        ]
     return entities
 
 
@@ -125,6 +165,7 @@ _REPOSITORY = {
     m.Student: "students",
     m.Cohort: "cohorts",
     m.Enrolment: "enrolments",
+    m.Session: "sessions",
 }
 
 
@@ -135,6 +176,7 @@ class School:
         self.org_id, self.other_org_id = uuid4(), uuid4()
         names = ["campus", "program", "family", *STUDENTS, *COHORTS]
         names += [f"{c}/{s}" for c, spec in COHORTS.items() for s, _, _ in spec[4]]
+        names += [_session_name(c, n) for c, sessions in SESSIONS.items() for n, _, _ in sessions]
         self.ids = {name: uuid4() for name in names}
         self.other_ids = {name: uuid4() for name in names}
 
@@ -171,12 +213,26 @@ class School:
                         e.version,
                         _audit(uow, e.id),
                     )
+                for s in uow.sessions.list_for_cohort(cohort.id):
+                    found[names[s.id]] = (
+                        s.status,
+                        s.actual_start_time,
+                        s.actual_end_time,
+                        s.version,
+                        _audit(uow, s.id),
+                    )
         return found
 
 
 def _audit(uow: UnitOfWork, entity_id: UUID) -> list[tuple[Any, ...]]:
     # Entries of one run share their time: in the order of the steps (begin/start first).
-    order = ["cohort.begin", "enrolment.start", "enrolment.complete", "cohort.complete"]
+    order = [
+        "cohort.begin",
+        "enrolment.start",
+        "enrolment.complete",
+        "cohort.complete",
+        "session.complete",
+    ]
     entries = sorted(uow.audit.list_for_entity(entity_id), key=lambda a: order.index(a.action))
     return [
         (a.action, a.actor_staff_id, a.entity_type, a.summary, a.changes, a.occurred_at)
@@ -238,6 +294,7 @@ def test_what_the_nightly_changes_on_sql(database: Database) -> None:
     after = school.snapshot(database.unit_of_work)
     assert (report.cohorts_begun, report.enrolments_started) == (4, 3)
     assert (report.enrolments_completed, report.cohorts_completed) == (3, 2)
+    assert report.sessions_completed == 6
     assert report.batches == 3  # nine cohorts, three a transaction
     # started with the cohort: active, dated, versioned and audited without an actor
     status, start, end, version, audit = after["starting/ann"]
@@ -278,6 +335,55 @@ def test_what_the_nightly_changes_on_sql(database: Database) -> None:
     # draft, cancelled and future cohorts are left alone
     for name in ("draft", "cancelled", "cancelled/dan", "future", "future/eve"):
         assert after[name] == before[name], name
+
+
+def test_sessions_complete_the_day_after_their_date_on_sql(database: Database) -> None:
+    school = School()
+    school.build(database.unit_of_work)
+    before = school.snapshot(database.unit_of_work)
+
+    report = _run(database.unit_of_work, school, batch_size=3)
+
+    after = school.snapshot(database.unit_of_work)
+    assert report.sessions_completed == 6
+    completed = ["ending#3", "ends_today#1", "full#1", "missed#1", "missed#2", "cancelled#1"]
+    for name in completed:
+        status, _, _, version, audit = after[name]
+        source = before[name][0]
+        assert (status, version) == (SS.COMPLETED, 2), name
+        assert audit == [
+            (
+                "session.complete",
+                None,
+                "Session",
+                "Nightly 2026-02-02: the session's date is over",
+                {"status": [source.value, "completed"]},
+                NOW,
+            )
+        ], name
+    # actual times stay as recorded: the one in progress keeps its start and gets no end
+    assert after["ends_today#1"][:3] == (SS.COMPLETED, STARTED_AT, None)
+    assert after["ending#3"][:3] == (SS.COMPLETED, None, None)
+    # today's sessions, later ones, cancelled and already completed ones, and a draft's
+    # sessions are untouched
+    untouched = [name for name in after if "#" in name and name not in completed]
+    assert sorted(untouched) == sorted(
+        [
+            "starting#1",
+            "starting#2",
+            "ending#1",
+            "ending#2",
+            "ends_today#2",
+            "full#2",
+            "draft#1",
+            "cancelled#2",
+            "future#1",
+        ]
+    )
+    for name in untouched:
+        assert after[name] == before[name], name
+    assert after["ending#1"][0] is SS.CANCELLED
+    assert after["ending#2"][:3] == (SS.COMPLETED, STARTED_AT, ENDED_AT)
 
 
 def test_a_second_run_for_the_day_changes_nothing(database: Database) -> None:

@@ -131,6 +131,29 @@ class MemoryLifecycleRepository(LifecycleRepository):
             self._audit(self.COMPLETE_COHORT, cohort, day, at, {"status": [before, cohort.status]})
         return len(cohorts)
 
+    def complete_sessions(
+        self, day: date, at: datetime, *, after: UUID | None = None, upto: UUID | None = None
+    ) -> int:
+        cohorts = self._by_id(after, upto, lambda c: c.status in self.COHORT_HOLDS_SESSIONS)
+        sessions = self._uow.select(
+            m.Session,
+            lambda s: (
+                s.cohort_id in cohorts
+                and s.status in self.SESSION_COMPLETES_FROM
+                and s.scheduled_date < day
+            ),
+            lambda s: s.id,
+        )
+        for session in sessions:
+            before = session.status
+            with _quietly(session):
+                # Its own end time again: complete() sets actual_end_time, which stays as is.
+                session.complete(session.actual_end_time)
+            self._audit(
+                self.COMPLETE_SESSION, session, day, at, {"status": [before, session.status]}
+            )
+        return len(sessions)
+
     # -- helpers --------------------------------------------------------------------------
 
     def _cohorts(

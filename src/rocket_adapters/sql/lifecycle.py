@@ -7,13 +7,14 @@ Every step is, per source status taken from the rulebook, one statement on Postg
          seats AS (UPDATE cohorts SET current_enrolments = ... FROM (counts of changed) ...)
     SELECT count(*) FROM changed
 
-so the audit rows are exactly the rows changed, in one snapshot. An enrolment statement names
-its batch's cohort ids first (``cohort_id = ANY(<array of ids>)``, an InitPlan), so Postgres
-reads the batch's enrolments through ``idx_enrolment_cohort`` instead of every enrolment in
-the status (see docs/benchmarks.md). SQLite has no data-modifying WITH: the same predicates
-run as INSERT INTO audit_log ... SELECT, then the seat count, then the UPDATE, in the same
-transaction (SQLite has one writer, so nothing moves in between). Memory use does not depend
-on how many rows match; batches of cohorts (``after``/``upto``) keep each transaction small.
+so the audit rows are exactly the rows changed, in one snapshot. An enrolment or session
+statement names its batch's cohort ids first (``cohort_id = ANY(<array of ids>)``, an
+InitPlan), so Postgres reads the batch's rows through ``idx_enrolment_cohort`` (or
+``idx_session_cohort``) instead of every row in the status (see docs/benchmarks.md). SQLite
+has no data-modifying WITH: the same predicates run as INSERT INTO audit_log ... SELECT,
+then the seat count, then the UPDATE, in the same transaction (SQLite has one writer, so
+nothing moves in between). Memory use does not depend on how many rows match; batches of
+cohorts (``after``/``upto``) keep each transaction small.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from rocket_core.enrolment_machine import (
     destination,
     source_states,
 )
-from rocket_core.model import CohortStatus
+from rocket_core.model import CohortStatus, SessionStatus
 from rocket_core.ports import LifecycleRepository
 
 if TYPE_CHECKING:
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
 
 _enrolments = t.enrolments
 _cohorts = t.cohorts
+_sessions = t.sessions
 _audit = t.audit_log
 _AUDIT_COLUMNS = [
     "id",
@@ -171,6 +173,16 @@ class SqlLifecycleRepository(LifecycleRepository):
             day=day,
             at=at,
         )
+
+    def complete_sessions(
+        self, day: date, at: datetime, *, after: UUID | None = None, upto: UUID | None = None
+    ) -> int:
+        changed = 0
+        for source in sorted(self.SESSION_COMPLETES_FROM):
+            changed += self._move_sessions(
+                source, SessionStatus.COMPLETED, day, at, after=after, upto=upto
+            )
+        return changed
 
     # -- cohorts --------------------------------------------------------------------------
 
@@ -332,12 +344,59 @@ class SqlLifecycleRepository(LifecycleRepository):
             self._uow.execute(sa.update(_enrolments).where(*scope).values(new_values))
         return inserted
 
+    # -- sessions -------------------------------------------------------------------------
+
+    def _move_sessions(
+        self,
+        source: SessionStatus,
+        target: SessionStatus,
+        day: date,
+        at: datetime,
+        *,
+        after: UUID | None,
+        upto: UUID | None,
+    ) -> int:
+        s = _sessions.c
+        alias = _cohorts.alias("held").c
+        held = [
+            alias.organisation_id == self._org,
+            alias.status.in_(sorted(self.COHORT_HOLDS_SESSIONS)),
+            *_cohort_range(after, upto, alias),
+        ]
+        # The batch's cohort ids first, as for enrolments: sessions through idx_session_cohort.
+        if self._postgres:
+            ids = sa.select(sa.func.array_agg(alias.id)).where(*held)
+            in_batch = s.cohort_id == sa.any_(sa.cast(ids.scalar_subquery(), sa.ARRAY(sa.Uuid)))
+        else:
+            in_batch = s.cohort_id.in_(sa.select(alias.id).where(*held))
+        scope = [
+            s.organisation_id == self._org,
+            s.status == source,
+            s.scheduled_date < day,
+            in_batch,
+        ]
+        new_values = {"status": target, "version": s.version + 1}
+        changes = self._changes(source, target, {})
+        action = self.COMPLETE_SESSION
+        if self._postgres:
+            update = (
+                sa.update(_sessions).where(*scope).values(new_values).returning(s.id).cte("changed")
+            )
+            audit = self._audit_rows(action, "Session", update.c.id, changes, day, at)
+            audited = self._insert_audit(audit.select_from(update)).cte("audited")
+            return self._changed(update, audited)
+        audit = self._audit_rows(action, "Session", s.id, changes, day, at).where(*scope)
+        inserted = self._count(self._insert_audit(audit))
+        if inserted:
+            self._uow.execute(sa.update(_sessions).where(*scope).values(new_values))
+        return inserted
+
     # -- the audit rows -------------------------------------------------------------------
 
     def _changes(
         self,
-        source: CohortStatus | EnrolmentStatus,
-        target: CohortStatus | EnrolmentStatus,
+        source: CohortStatus | EnrolmentStatus | SessionStatus,
+        target: CohortStatus | EnrolmentStatus | SessionStatus,
         values: dict[str, sa.ColumnElement[Any]],
     ) -> sa.ColumnElement[Any]:
         """``{"status": [source, target], <field>: <value after>}`` as a JSON object."""

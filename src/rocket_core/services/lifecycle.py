@@ -1,5 +1,5 @@
-"""The nightly lifecycle: cohorts and enrolments follow the calendar, offers lapse, tokens
-expire. A system job (no staff member): its audit entries have no actor.
+"""The nightly lifecycle: cohorts, enrolments and sessions follow the calendar, offers
+lapse, tokens expire. A system job (no staff member): its audit entries have no actor.
 
 What one run for ``day`` does, in this order:
 
@@ -17,11 +17,18 @@ What one run for ``day`` does, in this order:
    completed. The product rule's "completed on the end date" is read as "once the end date
    is over", so a cohort and its enrolments complete together and the end date's own
    session still belongs to a running cohort.
-5. **Lapsed waitlist offers** are dropped and their seats offered on
+5. **Sessions complete** the day after their date: scheduled or in-progress sessions whose
+   ``scheduled_date`` is before ``day`` -> completed, ``actual_end_time`` left as recorded
+   (None when nobody recorded it). A session nobody cancelled by the end of its day is taken
+   as held, whether or not anyone marked it begun. Cancelled sessions stay cancelled.
+   Sessions of a draft cohort (never published, so never held) are left alone, while those
+   of a cancelled cohort complete (cancelling a cohort cancels its upcoming sessions only:
+   the rest were held). Today's session is left for tomorrow's run.
+6. **Lapsed waitlist offers** are dropped and their seats offered on
    (``EnrolmentService.lapse_offers``), then **expired makeup tokens** are marked
    (``MakeupService.expire_tokens``).
 
-Steps 1-4 are set-based (``uow.lifecycle``), in batches of ``batch_size`` cohorts by id, one
+Steps 1-5 are set-based (``uow.lifecycle``), in batches of ``batch_size`` cohorts by id, one
 transaction per batch, so that a transaction stays small whatever the school's size; a
 cohort and its enrolments always move in the same transaction. A run that fails part-way
 keeps the batches already committed, and running it again finishes the job: every step only
@@ -31,7 +38,7 @@ catches up (a cohort whose dates are both past begins and completes in one run).
 ``day`` is the organisation's local date the run is for (run it just after midnight);
 ``now`` is the instant recorded in the audit entries and the deadline for unpaid offers.
 The set-based steps record no domain events (the SQL path never loads the rows); the audit
-log has one entry per changed cohort and enrolment.
+log has one entry per changed cohort, enrolment and session.
 """
 
 from __future__ import annotations
@@ -90,6 +97,7 @@ class NightlyReport:
     enrolments_started: int
     enrolments_completed: int
     cohorts_completed: int
+    sessions_completed: int
     offers_lapsed: int
     seats_offered: int
     tokens_expired: int
@@ -104,6 +112,7 @@ class NightlyReport:
             + self.enrolments_started
             + self.enrolments_completed
             + self.cohorts_completed
+            + self.sessions_completed
             + self.offers_lapsed
             + self.seats_offered
             + self.tokens_expired
@@ -139,7 +148,7 @@ class LifecycleService(Service):
             raise ValidationError("NightlyRun.now", "must be a timezone-aware datetime")
         with self.make_uow(organisation_id) as uow:
             uow.organisations.current()  # NotFound before anything runs
-        begun = started = completed = finished = batches = 0
+        begun = started = completed = finished = held = batches = 0
         after: UUID | None = None
         while True:
             with self.system_transaction(organisation_id) as uow:
@@ -150,6 +159,7 @@ class LifecycleService(Service):
                     started += lifecycle.start_enrolments(day, now, after=after, upto=upto)
                     completed += lifecycle.complete_enrolments(day, now, after=after, upto=upto)
                     finished += lifecycle.complete_cohorts(day, now, after=after, upto=upto)
+                    held += lifecycle.complete_sessions(day, now, after=after, upto=upto)
             if upto is None:
                 break
             batches += 1
@@ -163,6 +173,7 @@ class LifecycleService(Service):
             enrolments_started=started,
             enrolments_completed=completed,
             cohorts_completed=finished,
+            sessions_completed=held,
             offers_lapsed=len(offers.lapsed),
             seats_offered=len(offers.offered),
             tokens_expired=len(expired),

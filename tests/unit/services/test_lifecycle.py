@@ -1,6 +1,7 @@
 """The nightly lifecycle on the memory adapter: cohorts and enrolments follow the calendar.
 
-The world's cohort runs Monday 2 February to Monday 23 February 2026 (capacity 3, open).
+The world's cohort runs Monday 2 February to Monday 23 February 2026 (capacity 3, open), with
+four weekly sessions on the Mondays 2, 9, 16 and 23 February.
 The nightly job is a system job: it takes no Actor, so there is no permission to test; its
 audit entries have no actor.
 """
@@ -8,7 +9,7 @@ audit entries have no actor.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -21,6 +22,7 @@ from rocket_core.enrolment_machine import EnrolmentStatus as S
 from rocket_core.enrolment_machine import Trigger, source_states
 from rocket_core.errors import Conflict, InvalidTransition, NotFound, ValidationError
 from rocket_core.model import CohortStatus as C
+from rocket_core.model import SessionStatus as SS
 from rocket_core.ports import LifecycleRepository, UnitOfWork
 from rocket_core.services.lifecycle import LifecycleService, NightlyReport
 
@@ -84,6 +86,8 @@ def cohort(world: World, name: str, start: date, end: date, **fields: Any) -> m.
 
 def load(world: World, entity: Any) -> Any:
     with world.uow() as uow:
+        if isinstance(entity, m.Session):
+            return uow.sessions.get(entity.id)
         repository = uow.cohorts if isinstance(entity, m.Cohort) else uow.enrolments
         return repository.get(entity.id)
 
@@ -97,12 +101,13 @@ def audit_count(world: World) -> int:
     return world.store.count(m.AuditEntry)
 
 
-def counts(report: NightlyReport) -> tuple[int, int, int, int]:
+def counts(report: NightlyReport) -> tuple[int, int, int, int, int]:
     return (
         report.cohorts_begun,
         report.enrolments_started,
         report.enrolments_completed,
         report.cohorts_completed,
+        report.sessions_completed,
     )
 
 
@@ -127,7 +132,7 @@ def test_on_the_start_date_the_cohort_begins_and_enrolled_students_start(world: 
 
     report = run(world, START)
 
-    assert counts(report) == (1, 1, 0, 0)
+    assert counts(report) == (1, 1, 0, 0, 0)  # today's session is not over yet
     assert (report.organisation_id, report.day) == (world.org_id, START)
     cohort_now = load(world, world.cohort)
     assert (cohort_now.status, cohort_now.attention) == (C.IN_PROGRESS, None)
@@ -205,7 +210,7 @@ def test_a_full_cohort_begins_too(world: World) -> None:
 
     report = run(world, START)
 
-    assert counts(report) == (1, 3, 0, 0)
+    assert counts(report) == (1, 3, 0, 0, 0)
     assert load(world, world.cohort).status is C.IN_PROGRESS
     assert audit(world, world.cohort)[0].changes["status"] == ["full", "in_progress"]
 
@@ -216,12 +221,13 @@ def test_enrolments_and_the_cohort_complete_the_day_after_the_end_date(world: Wo
     run(world, START)
 
     on_the_end_date = run(world, END)
-    assert on_the_end_date.changes == 0
+    assert counts(on_the_end_date) == (0, 0, 0, 0, 3)  # the sessions of 2, 9 and 16 February
     assert load(world, world.cohort).status is C.IN_PROGRESS
+    assert load(world, world.sessions[-1]).status is SS.SCHEDULED
 
     report = run(world, END + D)
 
-    assert counts(report) == (0, 0, 2, 1)
+    assert counts(report) == (0, 0, 2, 1, 1)  # and the end date's own session
     for enrolment in (child, sibling):
         done = load(world, enrolment)
         assert (done.status, done.start_date, done.end_date) == (S.COMPLETED, START, END)
@@ -239,7 +245,8 @@ def test_a_missed_run_catches_up(world: World) -> None:
 
     report = run(world, END + 7 * D)
 
-    assert counts(report) == (1, 1, 1, 1)
+    assert counts(report) == (1, 1, 1, 1, 4)
+    assert {load(world, s).status for s in world.sessions} == {SS.COMPLETED}
     done = load(world, child)
     assert (done.status, done.start_date, done.end_date) == (S.COMPLETED, START, END)
     assert load(world, world.cohort).status is C.COMPLETED
@@ -275,6 +282,8 @@ def snapshot(world: World) -> dict[UUID, tuple[Any, ...]]:
         for c in cohorts:
             for e in uow.enrolments.list_for_cohort(c.id):
                 rows[e.id] = (e.status, e.start_date, e.end_date, e.version)
+            for s in uow.sessions.list_for_cohort(c.id):
+                rows[s.id] = (s.status, s.actual_start_time, s.actual_end_time, s.version)
     return rows
 
 
@@ -293,7 +302,7 @@ def test_draft_cancelled_and_future_cohorts_are_left_alone(world: World) -> None
 
     report = run(world, START)
 
-    assert counts(report) == (1, 0, 0, 0)  # the world's own cohort only
+    assert counts(report) == (1, 0, 0, 0, 0)  # the world's own cohort only
     assert load(world, draft).status is C.DRAFT
     assert load(world, cancelled).status is C.CANCELLED
     assert load(world, stranded).status is S.ENROLLED
@@ -332,6 +341,14 @@ def test_another_organisation_is_untouched(world: World) -> None:
     enrolled = m.Enrolment(
         organisation_id=other_org.id, student_id=student.id, cohort_id=theirs.id, status=S.ENROLLED
     )
+    their_session = m.Session(
+        organisation_id=other_org.id,
+        cohort_id=theirs.id,
+        session_number=1,
+        scheduled_date=START - 7 * D,
+        scheduled_start_time=time(16, 0),
+        scheduled_end_time=time(17, 0),
+    )
     with world.store.unit_of_work(other_org.id) as uow:
         uow.organisations.add(other_org)
         uow.campuses.add(campus)
@@ -340,6 +357,7 @@ def test_another_organisation_is_untouched(world: World) -> None:
         uow.families.add(family)
         uow.students.add(student)
         uow.enrolments.add(enrolled)
+        uow.sessions.add(their_session)
         uow.commit()
 
     run(world, START)
@@ -348,6 +366,174 @@ def test_another_organisation_is_untouched(world: World) -> None:
         assert uow.cohorts.get(theirs.id).status is C.OPEN
         assert uow.enrolments.get(enrolled.id).status is S.ENROLLED
         assert uow.audit.list_for_entity(enrolled.id) == []
+        still = uow.sessions.get(their_session.id)
+        assert (still.status, still.version) == (SS.SCHEDULED, 1)
+        assert uow.audit.list_for_entity(their_session.id) == []
+
+
+# -- sessions ------------------------------------------------------------------------------
+
+
+def session(world: World, of: m.Cohort, number: int, on: date, **fields: Any) -> m.Session:
+    made = m.Session(
+        organisation_id=world.org_id,
+        cohort_id=of.id,
+        session_number=number,
+        scheduled_date=on,
+        scheduled_start_time=time(16, 0),
+        scheduled_end_time=time(17, 30),
+        **fields,
+    )
+    world.add(made)
+    return made
+
+
+def _change(world: World, entity: m.Session, move: Callable[[m.Session], None]) -> m.Session:
+    with world.uow() as uow:
+        loaded = uow.sessions.get(entity.id)
+        move(loaded)
+        uow.commit()
+    changed: m.Session = load(world, entity)
+    return changed
+
+
+def test_sessions_complete_the_day_after_their_date(world: World) -> None:
+    first, second = world.sessions[0], world.sessions[1]
+    run(world, START)
+
+    report = run(world, START + D)
+
+    assert counts(report) == (0, 0, 0, 0, 1)
+    assert report.changes == 1
+    done = load(world, first)
+    assert (done.status, done.actual_start_time, done.actual_end_time, done.version) == (
+        SS.COMPLETED,
+        None,
+        None,
+        2,
+    )
+    [entry] = audit(world, first)
+    assert (entry.action, entry.actor_staff_id, entry.entity_type, entry.entity_id) == (
+        "session.complete",
+        None,
+        "Session",
+        first.id,
+    )
+    assert entry.changes == {"status": ["scheduled", "completed"]}
+    assert entry.summary == "Nightly 2026-02-03: the session's date is over"
+    assert entry.occurred_at == at(START + D)
+    assert (load(world, second).status, load(world, second).version) == (SS.SCHEDULED, 1)
+    assert audit(world, second) == []
+
+
+def test_today_s_session_is_left_for_tomorrow_s_run(world: World) -> None:
+    second = world.sessions[1]
+
+    on_the_day = run(world, second.scheduled_date)
+    assert on_the_day.sessions_completed == 1  # the first session only
+    assert load(world, second).status is SS.SCHEDULED
+
+    next_day = run(world, second.scheduled_date + D)
+    assert next_day.sessions_completed == 1
+    assert load(world, second).status is SS.COMPLETED
+
+
+def test_a_session_in_progress_completes_and_keeps_its_times(world: World) -> None:
+    first = _change(world, world.sessions[0], lambda s: s.begin(time(16, 5)))
+    assert (first.status, first.version) == (SS.IN_PROGRESS, 2)
+    # a scheduled session whose end someone recorded keeps it too
+    second = _change(world, world.sessions[1], lambda s: s.update(actual_end_time=time(17, 25)))
+
+    report = run(world, world.sessions[1].scheduled_date + D)
+
+    assert report.sessions_completed == 2
+    done = load(world, first)
+    assert (done.status, done.actual_start_time, done.actual_end_time, done.version) == (
+        SS.COMPLETED,
+        time(16, 5),
+        None,
+        3,
+    )
+    assert audit(world, first)[-1].changes == {"status": ["in_progress", "completed"]}
+    kept = load(world, second)
+    assert (kept.status, kept.actual_end_time, kept.version) == (
+        SS.COMPLETED,
+        time(17, 25),
+        second.version + 1,
+    )
+
+
+def test_cancelled_and_completed_sessions_are_untouched(world: World) -> None:
+    cancelled = _change(world, world.sessions[0], lambda s: s.cancel("Heatwave"))
+
+    def held_by_hand(s: m.Session) -> None:
+        s.begin(time(16, 0))
+        s.complete(time(17, 30))
+
+    completed = _change(world, world.sessions[1], held_by_hand)
+    entries = audit_count(world)
+
+    report = run(world, END + D)
+
+    assert report.sessions_completed == 2  # the third and fourth
+    still = load(world, cancelled)
+    assert (still.status, still.cancellation_reason, still.version) == (
+        SS.CANCELLED,
+        "Heatwave",
+        cancelled.version,
+    )
+    held = load(world, completed)
+    assert (held.status, held.actual_end_time, held.version) == (
+        SS.COMPLETED,
+        time(17, 30),
+        completed.version,
+    )
+    assert audit(world, cancelled) == audit(world, completed) == []
+    assert {load(world, s).status for s in world.sessions[2:]} == {SS.COMPLETED}
+    # the cohort began and completed, and two sessions completed
+    assert audit_count(world) == entries + 4
+
+
+def test_a_draft_cohort_s_sessions_are_left_a_cancelled_cohort_s_past_ones_complete(
+    world: World,
+) -> None:
+    draft = cohort(world, "Never published", START - 14 * D, START - D, status=C.DRAFT)
+    unpublished = session(world, draft, 1, START - 14 * D)
+    stopped = cohort(world, "Stopped", START - 14 * D, START + 14 * D, status=C.IN_PROGRESS)
+    held = session(world, stopped, 1, START - 14 * D)
+    called_off = session(
+        world,
+        stopped,
+        2,
+        START + 7 * D,
+        status=SS.CANCELLED,
+        cancellation_reason="Cohort cancelled: too few students",
+    )
+    with world.uow() as uow:
+        uow.cohorts.get(stopped.id).cancel()
+        uow.commit()
+
+    report = run(world, START + 14 * D)
+
+    assert load(world, unpublished).status is SS.SCHEDULED
+    assert audit(world, unpublished) == []
+    assert load(world, held).status is SS.COMPLETED
+    assert load(world, called_off).status is SS.CANCELLED
+    assert report.sessions_completed == 1 + 2  # the stopped cohort's, the world's first two
+
+
+@pytest.mark.parametrize("size", [1, 2, 100])
+def test_sessions_move_with_their_cohort_s_batch(world: World, size: int) -> None:
+    others = [cohort(world, f"Cohort {n}", START - 7 * D, END) for n in range(3)]
+    past = [session(world, other, 1, START - 7 * D) for other in others]
+    later = [session(world, other, 2, START + 7 * D) for other in others]
+
+    report = run(world, START + D, batch_size=size)
+
+    assert report.sessions_completed == 4  # one of each cohort, the world's first
+    assert {load(world, s).status for s in [*past, world.sessions[0]]} == {SS.COMPLETED}
+    assert {load(world, s).status for s in [*later, *world.sessions[1:]]} == {SS.SCHEDULED}
+    assert run(world, START + D, batch_size=size).changes == 0
 
 
 # -- batches and transactions --------------------------------------------------------------
@@ -361,7 +547,7 @@ def test_cohorts_are_taken_in_batches_with_the_same_result(world: World) -> None
     report = run(world, START, batch_size=2)
 
     assert report.batches == 3  # six cohorts, two a transaction
-    assert counts(report) == (6, 3, 0, 0)
+    assert counts(report) == (6, 3, 0, 0, 0)
     assert {load(world, c).status for c in [world.cohort, *others]} == {C.IN_PROGRESS}
 
 
@@ -392,7 +578,7 @@ def test_a_batch_that_fails_writes_nothing_and_a_rerun_finishes(world: World) ->
     assert audit_count(world) == 0
 
     report = run(world, START)
-    assert counts(report) == (1, 1, 0, 0)
+    assert counts(report) == (1, 1, 0, 0, 0)
     assert load(world, child).status is S.ACTIVE
     assert load(world, world.cohort).room == "Room 2"
 
@@ -557,3 +743,24 @@ def test_the_port_s_cohort_sources_are_the_cohort_s_own(world: World, status: C)
     assert _allowed(_cohort_in(world, status).complete) == (
         status in LifecycleRepository.COHORT_COMPLETES_FROM
     )
+
+
+@pytest.mark.parametrize("status", list(SS))
+def test_the_port_s_session_sources_are_the_session_s_own(world: World, status: SS) -> None:
+    reason = "Heatwave" if status is SS.CANCELLED else None
+    held = m.Session(
+        organisation_id=world.org_id,
+        cohort_id=world.cohort.id,
+        session_number=9,
+        scheduled_date=START,
+        scheduled_start_time=time(16, 0),
+        scheduled_end_time=time(17, 0),
+        status=status,
+        cancellation_reason=reason,
+    )
+    assert _allowed(held.complete) == (status in LifecycleRepository.SESSION_COMPLETES_FROM)
+
+
+@pytest.mark.parametrize("status", list(C))
+def test_only_a_draft_cohort_holds_no_sessions(status: C) -> None:
+    assert (status in LifecycleRepository.COHORT_HOLDS_SESSIONS) == (status is not C.DRAFT)
