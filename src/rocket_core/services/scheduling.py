@@ -440,7 +440,8 @@ class SchedulingService(Service):
             return cohort
 
     def cancel_cohort(self, actor: Actor, cohort_id: UUID, *, reason: str) -> CohortCancellation:
-        """Cancel a cohort that is not completed or cancelled, with its upcoming sessions.
+        """Cancel a cohort that is not completed or cancelled, with its upcoming sessions (all
+        of them for a draft, which never ran).
         Refused while it has live enrolments (drop or transfer them first). Super admins,
         or campus managers at its campus."""
         reason = _reason(reason, "Cohort.cancellation_reason")
@@ -460,9 +461,10 @@ class SchedulingService(Service):
             cohort.cancel()
             now = self.clock.now()
             cancelled = []
+            never_held = before is CohortStatus.DRAFT  # a draft's sessions never took place
             for session in uow.sessions.list_for_cohort(cohort.id):
                 upcoming = session.starts_at(campus.timezone) >= now
-                if session.status is SessionStatus.SCHEDULED and upcoming:
+                if session.status is SessionStatus.SCHEDULED and (upcoming or never_held):
                     session.cancel(f"Cohort cancelled: {reason}")
                     cancelled.append(session)
             self.audit(

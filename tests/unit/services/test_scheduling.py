@@ -1253,3 +1253,17 @@ def test_sessions_are_rescheduled_by_managers_of_the_campus(
             a, world.sessions[1].id, on=date(2026, 2, 10), start=time(16), end=time(17)
         ),
     )
+
+
+def test_cancelling_a_draft_cancels_its_past_sessions_too(world: World) -> None:
+    service = SchedulingService(world.make_uow, world.clock, world.bus)
+    with world.uow() as uow:
+        cohort = uow.cohorts.get(world.cohort.id)
+        cohort.status = m.CohortStatus.DRAFT
+        uow.commit()
+    world.clock.set(datetime(2026, 2, 20, 9, 0, tzinfo=UTC))  # two sessions are in the past
+    result = service.cancel_cohort(world.actor("super_admin"), world.cohort.id, reason="No demand")
+    assert len(result.cancelled_sessions) == 4
+    with world.uow() as uow:
+        statuses = {s.status for s in uow.sessions.list_for_cohort(world.cohort.id)}
+    assert statuses == {m.SessionStatus.CANCELLED}
