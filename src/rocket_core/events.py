@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from uuid import UUID
 
 import attrs
@@ -112,6 +113,29 @@ class MakeupTokenIssued(DomainEvent):
     student_id: UUID
     enrolment_id: UUID
     reason: str
+
+
+@attrs.frozen(kw_only=True)
+class InvoiceIssued(DomainEvent):
+    """An invoice was sent to a family: it is owed by ``due_date`` (the family is told)."""
+
+    invoice_id: UUID
+    invoice_number: str
+    family_id: UUID
+    enrolment_id: UUID | None
+    total_amount: Decimal
+    due_date: date
+
+
+@attrs.frozen(kw_only=True)
+class InvoiceOverdue(DomainEvent):
+    """An invoice is still unpaid past its due date and grace period (a reminder goes out)."""
+
+    invoice_id: UUID
+    invoice_number: str
+    family_id: UUID
+    amount_outstanding: Decimal
+    due_date: date
 
 
 Handler = Callable[[DomainEvent], None]

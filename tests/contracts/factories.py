@@ -382,9 +382,11 @@ def line_items() -> tuple[m.LineItem, ...]:
 
 
 def invoice(family: m.Family, enrolment: m.Enrolment | None = None, **overrides: Any) -> m.Invoice:
-    """A part-paid invoice; ``amount_outstanding`` follows overridden total and paid amounts."""
+    """A part-paid invoice; ``amount_outstanding`` follows overridden total, paid and credited
+    amounts."""
     total = overrides.pop("total_amount", Decimal("1134.56"))
     paid = overrides.pop("amount_paid", Decimal("100.00"))
+    credited = overrides.pop("amount_credited", Decimal("0.00"))
     values: dict[str, Any] = {
         "organisation_id": family.organisation_id,
         "invoice_number": m.invoice_number(2026, serial()),
@@ -396,7 +398,8 @@ def invoice(family: m.Family, enrolment: m.Enrolment | None = None, **overrides:
         "gst_amount": Decimal("103.14"),
         "discount_amount": Decimal("120.00"),
         "amount_paid": paid,
-        "amount_outstanding": total - paid,
+        "amount_credited": credited,
+        "amount_outstanding": total - paid - credited,
         "status": m.InvoiceStatus.PARTIAL if paid else m.InvoiceStatus.SENT,
         "line_items": line_items(),
         "notes": "Thank you!",
@@ -420,6 +423,66 @@ def payment(family: m.Family, invoice: m.Invoice | None = None, **overrides: Any
         "created_at": at(2026, 1, 20, 19, 45, 13),
     }
     return m.Payment(**{**values, **overrides})
+
+
+def allocation(payment: m.Payment, invoice: m.Invoice, **overrides: Any) -> m.PaymentAllocation:
+    """``payment`` (or part of it) applied to ``invoice``."""
+    values: dict[str, Any] = {
+        "organisation_id": payment.organisation_id,
+        "payment_id": payment.id,
+        "invoice_id": invoice.id,
+        "amount": Decimal("100.00"),
+        "allocated_at": at(2026, 1, 20, 19, 45, 14, 123),
+    }
+    return m.PaymentAllocation(**{**values, **overrides})
+
+
+def refund(payment: m.Payment, **overrides: Any) -> m.Refund:
+    """A pending card refund of part of ``payment``."""
+    n = serial()
+    values: dict[str, Any] = {
+        "organisation_id": payment.organisation_id,
+        "payment_id": payment.id,
+        "family_id": payment.family_id,
+        "amount": Decimal("25.55"),
+        "reason": "Withdrew after the first session",
+        "status": m.RefundStatus.PENDING,
+        "stripe_refund_id": f"re_contract_{n:08d}",
+        "refunded_at": at(2026, 2, 1, 10, 11, 12, 131415, tz=PERTH),
+    }
+    return m.Refund(**{**values, **overrides})
+
+
+def credit_note(invoice: m.Invoice, **overrides: Any) -> m.CreditNote:
+    """A credit note of 34.56 (GST 3.14) on ``invoice``."""
+    values: dict[str, Any] = {
+        "organisation_id": invoice.organisation_id,
+        "credit_note_number": m.credit_note_number(2026, serial()),
+        "family_id": invoice.family_id,
+        "invoice_id": invoice.id,
+        "issue_date": date(2026, 1, 25),
+        "total_amount": Decimal("34.56"),
+        "gst_amount": Decimal("3.14"),
+        "line_items": (
+            m.LineItem(description="Credit: missed session", unit_price=Decimal("34.56")),
+        ),
+        "reason": "Missed session",
+        "created_at": at(2026, 1, 25, 11, 0, 0, 271828),
+    }
+    return m.CreditNote(**{**values, **overrides})
+
+
+def webhook_event(organisation_id: UUID, **overrides: Any) -> m.WebhookEvent:
+    """A processed Stripe event."""
+    n = serial()
+    values: dict[str, Any] = {
+        "organisation_id": organisation_id,
+        "provider": "stripe",
+        "provider_event_id": f"evt_contract_{n:08d}",
+        "event_type": "payment_intent.succeeded",
+        "received_at": at(2026, 1, 20, 19, 45, 15, 161718, tz=PERTH),
+    }
+    return m.WebhookEvent(**{**values, **overrides})
 
 
 # -- messaging and audit ----------------------------------------------------------------------
@@ -501,6 +564,10 @@ class School:
     project: m.ProjectSubmission
     invoice: m.Invoice
     payment: m.Payment
+    allocation: m.PaymentAllocation
+    refund: m.Refund
+    credit_note: m.CreditNote
+    webhook_event: m.WebhookEvent
     message: m.Message
     notification: m.Notification
     audit_entry: m.AuditEntry
@@ -514,7 +581,8 @@ def school(**organisation_overrides: Any) -> School:
     """A valid organisation graph: a campus, a cohort (flagged for attention) with a session,
     a family with two children (one active enrolment owed one makeup token and having spent
     another; one waitlisted, whose earlier seat offer lapsed unpaid and was dropped), marks,
-    skills, billing and messages."""
+    skills, billing (a part-paid and part-credited invoice, its payment allocated and partly
+    refunded, its credit note, a processed webhook event) and messages."""
     org = organisation(**organisation_overrides)
     tree = skill_tree(org.id)
     root = skill_node(tree)
@@ -571,7 +639,8 @@ def school(**organisation_overrides: Any) -> School:
     progress = skill_progress(ada, child)
     progress.set_status(m.SkillStatus.IN_PROGRESS, by=teacher.id, at=at(2026, 2, 7, 10, 5))
     progress.set_status(m.SkillStatus.MASTERED, by=teacher.id, at=at(2026, 2, 14, 10, 7, 0, 9))
-    bill = invoice(home, seat)
+    bill = invoice(home, seat, amount_credited=Decimal("34.56"))
+    paid = payment(home, bill, recorded_by_staff_id=teacher.id)
     return School(
         organisation=org,
         skill_tree=tree,
@@ -597,7 +666,11 @@ def school(**organisation_overrides: Any) -> School:
         skill_progress=progress,
         project=project(ada, group, graded_by_staff_id=teacher.id),
         invoice=bill,
-        payment=payment(home, bill, recorded_by_staff_id=teacher.id),
+        payment=paid,
+        allocation=allocation(paid, bill),
+        refund=refund(paid, recorded_by_staff_id=teacher.id, approved_by_staff_id=teacher.id),
+        credit_note=credit_note(bill, created_by_staff_id=teacher.id),
+        webhook_event=webhook_event(org.id),
         message=message(teacher, home),
         notification=notification(home),
         audit_entry=audit_entry(org.id, actor_staff_id=teacher.id, entity_id=seat.id),

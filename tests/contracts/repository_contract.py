@@ -59,6 +59,10 @@ REPOSITORY_OF: dict[type[m.Entity], str] = {
     m.ProjectSubmission: "projects",
     m.Invoice: "invoices",
     m.Payment: "payments",
+    m.PaymentAllocation: "allocations",
+    m.Refund: "refunds",
+    m.CreditNote: "credit_notes",
+    m.WebhookEvent: "webhook_events",
     m.Message: "messages",
     m.Notification: "notifications",
     m.AuditEntry: "audit",
@@ -369,6 +373,10 @@ SPECS: tuple[RepositorySpec, ...] = (
             Lookup("find_by_number", lambda r, e: r.find_by_number(e.invoice_number)),
             Lookup("list_for_family", lambda r, e: r.list_for_family(e.family_id)),
             Lookup("list_for_enrolment", lambda r, e: r.list_for_enrolment(e.enrolment_id)),
+            Lookup(
+                "list_open_due_before",
+                lambda r, e: r.list_open_due_before(e.due_date + timedelta(days=1)),
+            ),
         ),
     ),
     RepositorySpec(
@@ -382,6 +390,51 @@ SPECS: tuple[RepositorySpec, ...] = (
             Lookup(
                 "find_by_payment_intent",
                 lambda r, e: r.find_by_payment_intent(e.stripe_payment_intent_id),
+            ),
+        ),
+    ),
+    RepositorySpec(
+        "allocations",
+        "PaymentAllocation",
+        m.PaymentAllocation,
+        lambda s: s.allocation,
+        (
+            Lookup("list_for_payment", lambda r, e: r.list_for_payment(e.payment_id)),
+            Lookup("list_for_invoice", lambda r, e: r.list_for_invoice(e.invoice_id)),
+        ),
+    ),
+    RepositorySpec(
+        "refunds",
+        "Refund",
+        m.Refund,
+        lambda s: s.refund,
+        (
+            Lookup("list_for_payment", lambda r, e: r.list_for_payment(e.payment_id)),
+            Lookup("list_for_family", lambda r, e: r.list_for_family(e.family_id)),
+            Lookup(
+                "find_by_stripe_refund", lambda r, e: r.find_by_stripe_refund(e.stripe_refund_id)
+            ),
+        ),
+    ),
+    RepositorySpec(
+        "credit_notes",
+        "CreditNote",
+        m.CreditNote,
+        lambda s: s.credit_note,
+        (
+            Lookup("list_for_invoice", lambda r, e: r.list_for_invoice(e.invoice_id)),
+            Lookup("list_for_family", lambda r, e: r.list_for_family(e.family_id)),
+        ),
+    ),
+    RepositorySpec(
+        "webhook_events",
+        "WebhookEvent",
+        m.WebhookEvent,
+        lambda s: s.webhook_event,
+        (
+            Lookup(
+                "find_by_provider_event",
+                lambda r, e: r.find_by_provider_event(e.provider, e.provider_event_id),
             ),
         ),
     ),
@@ -547,6 +600,17 @@ MUTATIONS: dict[str, Mutation] = {
     "invoice payment applied": Mutation(
         "invoices", lambda s: s.invoice, lambda e, s: e.apply_payment(Decimal("34.56"))
     ),
+    "invoice credited": Mutation(
+        "invoices", lambda s: s.invoice, lambda e, s: e.apply_credit_note(Decimal("1000.00"))
+    ),
+    "invoice overdue": Mutation("invoices", lambda s: s.invoice, lambda e, s: e.mark_overdue()),
+    "refund succeeded": Mutation(
+        "refunds",
+        lambda s: s.refund,
+        lambda e, s: e.update(
+            status=m.RefundStatus.SUCCEEDED, stripe_refund_id=f"re_done_{f.serial():08d}"
+        ),
+    ),
     "payment notes": Mutation(
         "payments",
         lambda s: s.payment,
@@ -619,6 +683,31 @@ DUPLICATES: dict[str, Duplicate] = {
             existing.family,
             stripe_payment_intent_id=existing.payment.stripe_payment_intent_id,
         ),
+    ),
+    "credit note number": Duplicate(
+        lambda existing, target: f.credit_note(
+            existing.invoice, credit_note_number=existing.credit_note.credit_note_number
+        ),
+    ),
+    "stripe refund": Duplicate(
+        lambda existing, target: f.refund(
+            existing.payment, stripe_refund_id=existing.refund.stripe_refund_id
+        ),
+    ),
+    "provider event": Duplicate(
+        lambda existing, target: f.webhook_event(
+            target.organisation.id,
+            provider_event_id=existing.webhook_event.provider_event_id,
+            event_type="charge.refunded",
+        ),
+    ),
+    # Provider event ids are the provider's, unique across its accounts: one record, whichever
+    # organisation processed it.
+    "provider event in another organisation": Duplicate(
+        lambda existing, target: f.webhook_event(
+            target.organisation.id, provider_event_id=existing.webhook_event.provider_event_id
+        ),
+        other_organisation=True,
     ),
     "campus assignment": Duplicate(
         lambda existing, target: f.campus_staff(existing.campus, existing.staff),
@@ -1635,6 +1724,125 @@ class LookupContract(_Schools):
             assert ids(payments.find_by_payment_intent(intent)) == [evening.id]
             assert payments.find_by_payment_intent("pi_unknown") is None
 
+    def test_open_invoices_due_before_a_day_by_due_date(
+        self, make_uow: MakeUow, school: School
+    ) -> None:
+        # school.invoice: part paid, due 5 February.
+        home, nothing = school.family, Decimal("0.00")
+        sent = f.invoice(home, amount_paid=nothing, due_date=date(2026, 1, 31))
+        on_the_day = f.invoice(home, amount_paid=nothing, due_date=date(2026, 2, 6))
+        draft = f.invoice(
+            home, amount_paid=nothing, status=m.InvoiceStatus.DRAFT, due_date=date(2026, 1, 20)
+        )
+        overdue = f.invoice(home, status=m.InvoiceStatus.OVERDUE, due_date=date(2026, 1, 20))
+        paid = f.invoice(
+            home,
+            amount_paid=Decimal("1134.56"),
+            status=m.InvoiceStatus.PAID,
+            due_date=date(2026, 1, 20),
+        )
+        void = f.invoice(
+            home,
+            amount_paid=nothing,
+            amount_outstanding=nothing,
+            status=m.InvoiceStatus.VOID,
+            due_date=date(2026, 1, 20),
+        )
+        save(make_uow, sent, on_the_day, draft, overdue, paid, void)
+        with make_uow(school.organisation.id) as uow:
+            due_before = uow.invoices.list_open_due_before
+            assert ids(due_before(date(2026, 2, 6))) == ids([sent, school.invoice])
+            assert ids(due_before(date(2026, 2, 7))) == ids([sent, school.invoice, on_the_day])
+            assert due_before(date(2026, 1, 31)) == []
+
+    def test_allocations_oldest_first(self, make_uow: MakeUow, school: School) -> None:
+        # school.allocation: 19:45:14 in Melbourne on 20 January.
+        other_bill = f.invoice(school.family, amount_paid=Decimal("0.00"))
+        later = f.allocation(
+            school.payment, other_bill, amount=Decimal("0.01"), allocated_at=at(2026, 2, 1)
+        )
+        earlier = f.allocation(
+            school.payment, school.invoice, allocated_at=at(2026, 1, 20, 17, 0, tz=PERTH)
+        )
+        save(make_uow, other_bill, later, earlier)
+        with make_uow(school.organisation.id) as uow:
+            allocations = uow.allocations
+            assert ids(allocations.list_for_payment(school.payment.id)) == ids(
+                [school.allocation, earlier, later]
+            )
+            assert ids(allocations.list_for_invoice(school.invoice.id)) == ids(
+                [school.allocation, earlier]
+            )
+            assert ids(allocations.list_for_invoice(other_bill.id)) == ids([later])
+            assert allocations.list_for_payment(uuid4()) == []
+
+    def test_refunds_oldest_first_and_by_stripe_refund(
+        self, make_uow: MakeUow, school: School
+    ) -> None:
+        # school.refund: 10:11 in Perth on 1 February (13:11 in Melbourne).
+        cash = f.payment(
+            school.family,
+            payment_method=m.PaymentMethod.CASH,
+            stripe_payment_intent_id=None,
+            payment_date=at(2026, 1, 3),
+        )
+        counter = [
+            f.refund(cash, stripe_refund_id=None, status=m.RefundStatus.SUCCEEDED, refunded_at=day)
+            for day in (at(2026, 1, 5), at(2026, 2, 1, 13, 0))
+        ]
+        later = f.refund(school.payment, refunded_at=at(2026, 3, 1))
+        save(make_uow, cash, *counter, later)
+        with make_uow(school.organisation.id) as uow:
+            refunds = uow.refunds
+            assert ids(refunds.list_for_payment(school.payment.id)) == ids([school.refund, later])
+            assert ids(refunds.list_for_payment(cash.id)) == ids(counter)
+            assert ids(refunds.list_for_family(school.family.id)) == ids(
+                [counter[0], counter[1], school.refund, later]
+            )
+            assert later.stripe_refund_id is not None
+            assert ids(refunds.find_by_stripe_refund(later.stripe_refund_id)) == [later.id]
+            assert refunds.find_by_stripe_refund("re_unknown") is None
+
+    def test_credit_notes_by_issue_date_then_number(
+        self, make_uow: MakeUow, school: School
+    ) -> None:
+        same_day = school.credit_note.issue_date
+        other_bill = f.invoice(school.family, amount_paid=Decimal("0.00"))
+        later = f.credit_note(school.invoice, issue_date=date(2026, 2, 1))
+        lower = f.credit_note(
+            school.invoice, issue_date=same_day, credit_note_number="CN-2026-000000"
+        )
+        higher = f.credit_note(
+            school.invoice, issue_date=same_day, credit_note_number="CN-9999-999999"
+        )
+        earliest = f.credit_note(other_bill, issue_date=date(2025, 12, 1))
+        save(make_uow, other_bill, later, lower, higher, earliest)
+        with make_uow(school.organisation.id) as uow:
+            notes = uow.credit_notes
+            assert ids(notes.list_for_invoice(school.invoice.id)) == ids(
+                [lower, school.credit_note, higher, later]
+            )
+            assert ids(notes.list_for_invoice(other_bill.id)) == ids([earliest])
+            assert ids(notes.list_for_family(school.family.id)) == ids(
+                [earliest, lower, school.credit_note, higher, later]
+            )
+            assert notes.list_for_family(uuid4()) == []
+
+    def test_webhook_events_by_provider_and_event_id(
+        self, make_uow: MakeUow, school: School
+    ) -> None:
+        event_id = school.webhook_event.provider_event_id
+        elsewhere = f.webhook_event(
+            school.organisation.id, provider="paypal", provider_event_id=event_id
+        )
+        save(make_uow, elsewhere)
+        with make_uow(school.organisation.id) as uow:
+            find = uow.webhook_events.find_by_provider_event
+            assert ids(find("stripe", event_id)) == [school.webhook_event.id]
+            assert ids(find("paypal", event_id)) == [elsewhere.id]
+            assert find("stripe", "evt_unknown") is None
+            assert find("paypal", "evt_unknown") is None
+
     def test_message_thread_oldest_first(self, make_uow: MakeUow, school: School) -> None:
         thread = uuid4()
         # 21:00, 21:30 and 22:00 UTC on 7 February, each written in another time zone.
@@ -2034,6 +2242,30 @@ class UniquenessContract(_Schools):
             found = uow.families.find_by_email(school.family.primary_contact_email)
             assert ids(found) == [same.id]
 
+    def test_a_credit_note_number_may_be_used_in_another_organisation(
+        self, make_uow: MakeUow, school: School, other_school: School
+    ) -> None:
+        number = school.credit_note.credit_note_number
+        same = f.credit_note(other_school.invoice, credit_note_number=number)
+        save(make_uow, same)
+        with make_uow(other_school.organisation.id) as uow:
+            found = uow.credit_notes.list_for_invoice(other_school.invoice.id)
+            assert sorted(ids(found)) == sorted([same.id, other_school.credit_note.id])
+            assert number in [note.credit_note_number for note in found]
+
+    def test_refunds_without_a_stripe_refund_do_not_collide(
+        self, make_uow: MakeUow, school: School
+    ) -> None:
+        counter = [
+            f.refund(school.payment, stripe_refund_id=None, refunded_at=at(2026, 4, day))
+            for day in (1, 2)
+        ]
+        save(make_uow, *counter)
+        with make_uow(school.organisation.id) as uow:
+            assert ids(uow.refunds.list_for_payment(school.payment.id)) == ids(
+                [school.refund, *counter]
+            )
+
     def test_an_invoice_number_may_be_used_in_another_organisation(
         self, make_uow: MakeUow, school: School, other_school: School
     ) -> None:
@@ -2415,7 +2647,55 @@ class LockingContract:
             assert uow.invoices.next_number(2026) == "INV-2026-000002"
             uow.commit()
 
-    def test_concurrent_allocations_are_distinct_and_leave_no_gap(self, make_uow: MakeUow) -> None:
+    def test_credit_note_numbers_count_up_apart_from_invoice_numbers(
+        self, make_uow: MakeUow
+    ) -> None:
+        org, other = f.organisation(), f.organisation()
+        save(make_uow, org)
+        save(make_uow, other)
+        with make_uow(org.id) as uow:
+            numbers = [uow.credit_notes.next_number(2026) for _ in range(2)]
+            numbers.append(uow.invoices.next_number(2026))
+            numbers.append(uow.credit_notes.next_number(2027))
+            uow.commit()
+        with make_uow(other.id) as uow:
+            numbers.append(uow.credit_notes.next_number(2026))
+            uow.commit()
+        with make_uow(org.id) as uow:
+            numbers.append(uow.credit_notes.next_number(2026))
+            numbers.append(uow.invoices.next_number(2026))
+            uow.commit()
+        assert numbers == [
+            "CN-2026-000001",
+            "CN-2026-000002",
+            "INV-2026-000001",
+            "CN-2027-000001",
+            "CN-2026-000001",
+            "CN-2026-000003",
+            "INV-2026-000002",
+        ]
+
+    def test_a_rolled_back_credit_note_number_is_handed_out_again(self, make_uow: MakeUow) -> None:
+        org = f.organisation()
+        save(make_uow, org)
+
+        def allocate_then_fail() -> None:
+            with make_uow(org.id) as uow:
+                assert uow.credit_notes.next_number(2026) == "CN-2026-000001"
+                raise Boom
+
+        with pytest.raises(Boom):
+            allocate_then_fail()
+        with make_uow(org.id) as uow:
+            assert uow.credit_notes.next_number(2026) == "CN-2026-000001"
+            uow.commit()
+        with make_uow(org.id) as uow:
+            assert uow.credit_notes.next_number(2026) == "CN-2026-000002"
+
+    @pytest.mark.parametrize("kind", ["invoices", "credit_notes"])
+    def test_concurrent_allocations_are_distinct_and_leave_no_gap(
+        self, make_uow: MakeUow, kind: str
+    ) -> None:
         threads_count = 20
         org = f.organisation()
         save(make_uow, org)
@@ -2427,7 +2707,7 @@ class LockingContract:
             try:
                 start.wait(timeout=10)
                 with make_uow(org.id) as uow:
-                    number = uow.invoices.next_number(2026)
+                    number = getattr(uow, kind).next_number(2026)
                     uow.commit()
                 numbers.append(number)
             except BaseException as error:
@@ -2439,7 +2719,8 @@ class LockingContract:
         for thread in threads:
             thread.join(timeout=60)
         assert errors == []
-        assert sorted(numbers) == [f"INV-2026-{n:06d}" for n in range(1, threads_count + 1)]
+        prefix = "INV" if kind == "invoices" else "CN"
+        assert sorted(numbers) == [f"{prefix}-2026-{n:06d}" for n in range(1, threads_count + 1)]
 
 
 #: Every contract class, for a backend that wants them all.

@@ -11,7 +11,7 @@ from uuid import UUID
 
 import attrs
 
-from rocket_core.errors import Conflict, InvalidTransition
+from rocket_core.errors import Conflict, InvalidTransition, ValidationError
 from rocket_core.model import checks as c
 from rocket_core.model.base import Entity, new_id, utc_now
 
@@ -193,6 +193,25 @@ class Invoice(Entity):
             self._move(InvoiceStatus.PAID, "be paid")
         elif self.status is InvoiceStatus.SENT:
             self._move(InvoiceStatus.PARTIAL, "be part paid")
+
+    def apply_credit_note(self, amount: Decimal) -> None:
+        """Take a credit note's ``amount`` (GST included) off what is outstanding on a sent,
+        part-paid or overdue invoice; the invoice is settled (paid) once nothing is left. A
+        credit note never takes more than is outstanding: money already paid goes back by a
+        refund."""
+        c.money()(self, attrs.fields(Invoice).amount_credited, amount)
+        if not self.is_open:
+            raise InvalidTransition("Invoice", self.id, self.status.value, "take a credit note")
+        if amount <= ZERO or amount > self.amount_outstanding:
+            raise ValidationError(
+                "CreditNote.total_amount",
+                f"must be more than 0.00 and at most the {self.amount_outstanding} outstanding"
+                f" on {self.invoice_number}",
+            )
+        self.amount_credited += amount
+        self.amount_outstanding -= amount
+        if self.amount_outstanding == ZERO:
+            self._move(InvoiceStatus.PAID, "be settled")
 
     def mark_overdue(self) -> None:
         """sent or partial -> overdue (the nightly job, after the grace period)."""
