@@ -138,6 +138,32 @@ class InvoiceOverdue(DomainEvent):
     due_date: date
 
 
+@attrs.frozen(kw_only=True)
+class PaymentRecorded(DomainEvent):
+    """Money was received from a family (a receipt can be sent): ``applied`` went to the
+    invoices named in ``invoice_ids``, ``credit`` is held for the family."""
+
+    payment_id: UUID
+    family_id: UUID
+    amount: Decimal
+    method: str
+    invoice_ids: tuple[UUID, ...]
+    applied: Decimal
+    credit: Decimal
+
+
+@attrs.frozen(kw_only=True)
+class RefundRecorded(DomainEvent):
+    """Money of a payment was given back to its family (``status``: pending while the card
+    provider is still paying it out, else succeeded)."""
+
+    refund_id: UUID
+    payment_id: UUID
+    family_id: UUID
+    amount: Decimal
+    status: str
+
+
 Handler = Callable[[DomainEvent], None]
 
 

@@ -213,6 +213,21 @@ class Invoice(Entity):
         if self.amount_outstanding == ZERO:
             self._move(InvoiceStatus.PAID, "be settled")
 
+    def unapply_payment(self, amount: Decimal) -> None:
+        """Take back ``amount`` (at most what is paid) that a refund released from the
+        invoice: it is owed again. A paid or part-paid invoice goes back to partial while
+        something is still paid, else to sent; an overdue one stays overdue."""
+        c.money()(self, attrs.fields(Invoice).amount_paid, amount)
+        if amount <= ZERO or amount > self.amount_paid:
+            raise Conflict(
+                f"Invoice {self.invoice_number}: {amount} cannot be taken back: it must be more"
+                f" than 0.00 and at most the {self.amount_paid} paid"
+            )
+        self.amount_paid -= amount
+        self.amount_outstanding += amount
+        if self.status is not InvoiceStatus.OVERDUE:
+            self.status = InvoiceStatus.PARTIAL if self.amount_paid > ZERO else InvoiceStatus.SENT
+
     def mark_overdue(self) -> None:
         """sent or partial -> overdue (the nightly job, after the grace period)."""
         self._move(InvoiceStatus.OVERDUE, "become overdue")
