@@ -1,5 +1,6 @@
 """The nightly lifecycle: cohorts, enrolments and sessions follow the calendar, offers
-lapse, tokens expire. A system job (no staff member): its audit entries have no actor.
+lapse, tokens expire, unpaid invoices become overdue. A system job (no staff member): its
+audit entries have no actor.
 
 What one run for ``day`` does, in this order:
 
@@ -26,7 +27,8 @@ What one run for ``day`` does, in this order:
    the rest were held). Today's session is left for tomorrow's run.
 6. **Lapsed waitlist offers** are dropped and their seats offered on
    (``EnrolmentService.lapse_offers``), then **expired makeup tokens** are marked
-   (``MakeupService.expire_tokens``).
+   (``MakeupService.expire_tokens``), then unpaid **invoices past their grace period** become
+   overdue (``InvoicingService.mark_overdue``, an InvoiceOverdue event for the reminder).
 
 Steps 1-5 are set-based (``uow.lifecycle``), in batches of ``batch_size`` cohorts by id, one
 transaction per batch, so that a transaction stays small whatever the school's size; a
@@ -55,6 +57,7 @@ from rocket_core.events import EventBus
 from rocket_core.ports import Clock, UnitOfWorkFactory
 from rocket_core.services.base import Service
 from rocket_core.services.enrolment import EnrolmentService
+from rocket_core.services.invoicing import InvoicingService
 from rocket_core.services.makeup import MakeupService
 
 #: Cohorts per transaction of the set-based steps (about 25,000 enrolments at 50 a cohort).
@@ -87,6 +90,13 @@ class TokenExpiry(Protocol):
         """Expire every available token whose expiry is before ``day``; the tokens."""
 
 
+class OverdueMarking(Protocol):
+    """Marks unpaid invoices past their grace period overdue (InvoicingService)."""
+
+    def mark_overdue(self, organisation_id: UUID, day: date) -> Sized:
+        """Mark every invoice due for it overdue on ``day``; the invoices."""
+
+
 @attrs.frozen(kw_only=True)
 class NightlyReport:
     """What one nightly run changed, step by step (all zero on a second run for a day)."""
@@ -101,6 +111,7 @@ class NightlyReport:
     offers_lapsed: int
     seats_offered: int
     tokens_expired: int
+    invoices_overdue: int = 0
     #: Transactions the set-based steps ran in (batches of cohorts).
     batches: int
 
@@ -116,6 +127,7 @@ class NightlyReport:
             + self.offers_lapsed
             + self.seats_offered
             + self.tokens_expired
+            + self.invoices_overdue
         )
 
 
@@ -130,6 +142,7 @@ class LifecycleService(Service):
         *,
         offers: OfferLapsing | None = None,
         tokens: TokenExpiry | None = None,
+        invoices: OverdueMarking | None = None,
         batch_size: int = DEFAULT_BATCH_SIZE,
     ) -> None:
         super().__init__(make_uow, clock, bus)
@@ -137,6 +150,7 @@ class LifecycleService(Service):
             raise ValidationError("LifecycleService.batch_size", "must be a whole number >= 1")
         self.offers: OfferLapsing = offers or EnrolmentService(make_uow, clock, bus)
         self.tokens: TokenExpiry = tokens or MakeupService(make_uow, clock, bus)
+        self.invoices: OverdueMarking = invoices or InvoicingService(make_uow, clock, bus)
         self.batch_size = batch_size
 
     def run_nightly(self, organisation_id: UUID, day: date, now: datetime) -> NightlyReport:
@@ -166,6 +180,7 @@ class LifecycleService(Service):
             after = upto
         offers = self.offers.lapse_offers(organisation_id, now)
         expired = self.tokens.expire_tokens(organisation_id, day)
+        overdue = self.invoices.mark_overdue(organisation_id, day)
         return NightlyReport(
             organisation_id=organisation_id,
             day=day,
@@ -177,5 +192,6 @@ class LifecycleService(Service):
             offers_lapsed=len(offers.lapsed),
             seats_offered=len(offers.offered),
             tokens_expired=len(expired),
+            invoices_overdue=len(overdue),
             batches=batches,
         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -764,3 +765,26 @@ def test_the_port_s_session_sources_are_the_session_s_own(world: World, status: 
 @pytest.mark.parametrize("status", list(C))
 def test_only_a_draft_cohort_holds_no_sessions(status: C) -> None:
     assert (status in LifecycleRepository.COHORT_HOLDS_SESSIONS) == (status is not C.DRAFT)
+
+
+def test_unpaid_invoices_past_their_grace_period_become_overdue_once(world: World) -> None:
+    invoice = m.Invoice(
+        organisation_id=world.org_id,
+        invoice_number="INV-2026-000001",
+        family_id=world.family.id,
+        issue_date=date(2026, 1, 5),
+        due_date=date(2026, 1, 19),
+        total_amount=Decimal("100.00"),
+        amount_outstanding=Decimal("100.00"),
+        status=m.InvoiceStatus.SENT,
+    )
+    with world.uow() as uow:
+        uow.invoices.add(invoice)
+        uow.commit()
+    # Seven days of grace after the due date: still not overdue on the 26th, overdue on the 27th.
+    assert run(world, date(2026, 1, 26)).invoices_overdue == 0
+    report = run(world, date(2026, 1, 27))
+    assert report.invoices_overdue == 1
+    assert run(world, date(2026, 1, 27)).invoices_overdue == 0
+    with world.uow() as uow:
+        assert uow.invoices.get(invoice.id).status is m.InvoiceStatus.OVERDUE
