@@ -139,6 +139,17 @@ class InvoiceOverdue(DomainEvent):
 
 
 @attrs.frozen(kw_only=True)
+class CardPaymentFailed(DomainEvent):
+    """A card payment for an invoice was declined or failed at the payment provider (the
+    family may be told to update their card)."""
+
+    invoice_id: UUID
+    family_id: UUID
+    payment_intent_id: str
+    reason: str
+
+
+@attrs.frozen(kw_only=True)
 class PaymentRecorded(DomainEvent):
     """Money was received from a family (a receipt can be sent): ``applied`` went to the
     invoices named in ``invoice_ids``, ``credit`` is held for the family."""
