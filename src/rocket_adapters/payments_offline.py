@@ -36,6 +36,8 @@ class OfflineGateway(PaymentGateway):
         customer_id: str | None,
         payment_method_id: str | None = None,
         off_session: bool = False,
+        organisation_id: UUID | None = None,
+        family_id: UUID | None = None,
     ) -> PaymentIntentResult:
         """Refused: no card can be charged."""
         raise PaymentGatewayError(NOT_CONFIGURED)

@@ -19,6 +19,9 @@ DATABASE_URL_VARIABLE = "ROCKET_DATABASE_URL"
 DATABASE_ROLE_VARIABLE = "ROCKET_DATABASE_ROLE"
 DEFAULT_DATABASE_URL = "sqlite:///rocket.db"
 DEFAULT_DATABASE_ROLE = "rocket_app"
+STRIPE_SECRET_KEY_VARIABLE = "ROCKET_STRIPE_SECRET_KEY"
+STRIPE_WEBHOOK_SECRET_VARIABLE = "ROCKET_STRIPE_WEBHOOK_SECRET"
+STRIPE_API_BASE_VARIABLE = "ROCKET_STRIPE_API_BASE"
 
 #: The drivers Rocket runs on: SQLite (embedded) and Postgres through psycopg 3; ``memory://``
 #: keeps everything in the process (tests, demos, embedders) and forgets it on exit.
@@ -78,10 +81,19 @@ class Settings:
     ``database_role`` (``ROCKET_DATABASE_ROLE``): the Postgres role the application works as
     (``SET ROLE``), which row-level security applies to; the migrations create it. Default
     ``rocket_app``. SQLite ignores it.
+
+    ``stripe_secret_key`` (``ROCKET_STRIPE_SECRET_KEY``): card payments through Stripe when
+    set; without it Rocket uses the offline gateway (cash, bank transfer and cheque recorded by
+    staff; card operations refused). ``stripe_webhook_secret``
+    (``ROCKET_STRIPE_WEBHOOK_SECRET``) verifies Stripe's webhooks; ``stripe_api_base``
+    (``ROCKET_STRIPE_API_BASE``) points the library elsewhere (a test server).
     """
 
     database_url: str = attrs.field(default=DEFAULT_DATABASE_URL, validator=_check_database_url)
     database_role: str = attrs.field(default=DEFAULT_DATABASE_ROLE, validator=_check_database_role)
+    stripe_secret_key: str | None = attrs.field(default=None, repr=False)
+    stripe_webhook_secret: str | None = attrs.field(default=None, repr=False)
+    stripe_api_base: str | None = attrs.field(default=None)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -93,7 +105,15 @@ class Settings:
         return cls(
             database_url=env.get(DATABASE_URL_VARIABLE, DEFAULT_DATABASE_URL),
             database_role=env.get(DATABASE_ROLE_VARIABLE, DEFAULT_DATABASE_ROLE),
+            stripe_secret_key=env.get(STRIPE_SECRET_KEY_VARIABLE) or None,
+            stripe_webhook_secret=env.get(STRIPE_WEBHOOK_SECRET_VARIABLE) or None,
+            stripe_api_base=env.get(STRIPE_API_BASE_VARIABLE) or None,
         )
+
+    @property
+    def card_payments(self) -> bool:
+        """True when Stripe is configured (a secret key is set)."""
+        return self.stripe_secret_key is not None
 
     @property
     def in_memory(self) -> bool:
@@ -108,4 +128,5 @@ class Settings:
     def __repr__(self) -> str:
         # never show the password, even in a traceback or a log line
         url, role = self.masked_database_url, self.database_role
-        return f"Settings(database_url={url!r}, database_role={role!r})"
+        stripe = "configured" if self.card_payments else "not configured"
+        return f"Settings(database_url={url!r}, database_role={role!r}, stripe={stripe})"

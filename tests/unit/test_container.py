@@ -149,3 +149,28 @@ def test_the_demo_school_builds_through_the_container_in_memory(memory):
     assert store.count(m.Family) == 40
     summary = summarise(memory.families().make_uow, school.organisation_id)
     assert summary.counts["families"] == 40
+
+
+def test_the_application_wires_billing_to_enrolment_events() -> None:
+    from rocket_adapters.payments_offline import OfflineGateway
+    from rocket_core.events import EnrolmentAwaitingPayment, InvoiceIssued
+    from rocket_entrypoints.container import application
+    from rocket_entrypoints.settings import Settings
+
+    container = application(Settings(database_url="memory://"))
+    assert isinstance(container.gateway(), OfflineGateway)
+    bus = container.bus()
+    handlers = {event_type for event_type, _ in bus._handlers}
+    assert {EnrolmentAwaitingPayment, InvoiceIssued} <= handlers
+    assert container.lifecycle().invoices is container.invoicing()
+
+
+def test_a_stripe_key_selects_the_stripe_gateway() -> None:
+    from rocket_adapters.stripe.gateway import StripeGateway
+    from rocket_entrypoints.container import Container
+    from rocket_entrypoints.settings import Settings
+
+    container = Container()
+    container.settings.override(Settings(database_url="memory://", stripe_secret_key="sk_test_123"))
+    assert isinstance(container.gateway(), StripeGateway)
+    assert "sk_test_123" not in repr(container.settings())

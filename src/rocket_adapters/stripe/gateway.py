@@ -165,8 +165,8 @@ class StripeGateway(PaymentGateway):
         once (``off_session`` when the family is not present); otherwise it waits for the
         family to pay with its ``client_secret``.
 
-        ``organisation_id`` / ``family_id`` (beyond the port) name whose payment this is;
-        without them the gateway's organisation or the customer's metadata is used, and a
+        ``organisation_id`` / ``family_id`` name whose payment this is; without them the
+        gateway's organisation or the customer's metadata is used, and a
         PaymentIntent that could not be routed back to its organisation is refused."""
         cents = to_cents(amount, "PaymentIntent.amount")
         if off_session and (payment_method_id is None or customer_id is None):
