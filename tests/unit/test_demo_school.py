@@ -5,15 +5,21 @@ from __future__ import annotations
 import time
 from collections import Counter
 from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
 from typer.testing import CliRunner
 
+from rocket_adapters.clock import FixedClock
 from rocket_adapters.memory import MemoryStore
+from rocket_adapters.payments_offline import OfflineGateway
 from rocket_core import model as m
 from rocket_core.enrolment_machine import SEAT_HOLDING_STATES
 from rocket_core.errors import Conflict
+from rocket_core.events import EventBus
+from rocket_core.services.base import actor_for
+from rocket_core.services.payments import PaymentService
 from rocket_entrypoints.cli.app import app
 from rocket_entrypoints.demo import (
     build_demo_school,
@@ -213,6 +219,10 @@ def test_everything_was_done_by_staff_through_the_use_cases(school):
         m.Student: {role.FRONT_DESK},
         m.Enrolment: {role.FRONT_DESK, role.SUPER_ADMIN},  # the transfer creates one
         m.Attendance: {role.LEAD_INSTRUCTOR, role.CAMPUS_MANAGER},  # makeup visit booked
+        m.Invoice: {None, role.FRONT_DESK},  # automatic (the system), or materials by hand
+        m.Payment: {role.FRONT_DESK},
+        m.Refund: {role.CAMPUS_MANAGER},
+        m.CreditNote: {role.CAMPUS_MANAGER},
     }
     for cls, roles in expected.items():
         for entity in rows(store, cls):
@@ -221,8 +231,28 @@ def test_everything_was_done_by_staff_through_the_use_cases(school):
             assert entity.id in audit, (cls.__name__, entity.id)
             assert first_actor(entity) in roles, cls.__name__
     nightly = Counter(e.action for e in rows(store, m.AuditEntry) if e.actor_staff_id is None)
-    for action in ("cohort.begin", "enrolment.start", "enrolment.complete", "cohort.complete"):
+    for action in (
+        "cohort.begin",
+        "enrolment.start",
+        "enrolment.complete",
+        "cohort.complete",
+        "invoice.create",
+        "invoice.overdue",
+    ):
         assert nightly[action] > 0, action
+    # nobody confirmed a payment by hand: each confirmation came with the payment that
+    # settled the enrolment's invoice, recorded by the front desk at the same moment
+    settled = {
+        (invoice.enrolment_id, a.occurred_at, a.actor_staff_id)
+        for invoice in rows(store, m.Invoice)
+        for a in audit[invoice.id]
+        if a.action == "invoice.payment_applied" and a.changes["status"][1] == "paid"
+    }
+    confirmed = [e for e in rows(store, m.AuditEntry) if e.action == "enrolment.payment_received"]
+    assert confirmed
+    for entry in confirmed:
+        assert (entry.entity_id, entry.occurred_at, entry.actor_staff_id) in settled
+        assert staff[entry.actor_staff_id].role is role.FRONT_DESK
 
 
 def fingerprint(store: MemoryStore) -> list:
@@ -230,6 +260,7 @@ def fingerprint(store: MemoryStore) -> list:
     students = {s.id: (s.first_name, s.last_name, s.date_of_birth) for s in rows(store, m.Student)}
     cohorts = {c.id: c.name for c in rows(store, m.Cohort)}
     sessions = {s.id: (cohorts[s.cohort_id], s.session_number) for s in rows(store, m.Session)}
+    families = {f.id: f.primary_contact_email for f in rows(store, m.Family)}
     return sorted(
         [
             *(
@@ -250,6 +281,29 @@ def fingerprint(store: MemoryStore) -> list:
                 for a in rows(store, m.Attendance)
             ),
             *(("family", f.primary_contact_email, f.created_at) for f in rows(store, m.Family)),
+            *(
+                (
+                    "invoice",
+                    i.invoice_number,
+                    families[i.family_id],
+                    i.status.value,
+                    i.total_amount,
+                    i.amount_outstanding,
+                    i.issue_date,
+                )
+                for i in rows(store, m.Invoice)
+            ),
+            *(
+                (
+                    "payment",
+                    families[p.family_id],
+                    p.amount,
+                    p.payment_method.value,
+                    p.payment_date,
+                    p.reference_number,
+                )
+                for p in rows(store, m.Payment)
+            ),
         ],
         key=repr,
     )
@@ -345,6 +399,9 @@ def test_rocket_demo_prints_the_summary():
     for status in m.EnrolmentStatus:
         assert status.value in result.output
     assert "Seats per cohort" in result.output
+    assert "Billing" in result.output
+    for line in ("invoices overdue", "total invoiced", "outstanding", "family credit"):
+        assert line in result.output
 
 
 @pytest.mark.parametrize("args", [["--today", "2026-13-01"], ["--seed", "-1"], ["--bogus"]])
@@ -352,3 +409,229 @@ def test_rocket_demo_refuses_bad_arguments_without_a_traceback(args):
     result = CliRunner().invoke(app, ["demo", *args])
     assert result.exit_code == 2
     assert "Traceback" not in result.output
+
+
+# -- billing ------------------------------------------------------------------------------------
+
+CENT = Decimal("0.01")
+
+
+def invoices_by_enrolment(store: MemoryStore) -> dict:
+    found: dict = {}
+    for invoice in rows(store, m.Invoice):
+        found.setdefault(invoice.enrolment_id, []).append(invoice)
+    return found
+
+
+def test_every_invoice_and_credit_note_adds_up(school):
+    store, org = school
+    rate = org.settings.gst_rate
+    assert not org.settings.prices_include_gst
+    for invoice in rows(store, m.Invoice):
+        subtotal = sum(line.amount for line in invoice.line_items)
+        assert invoice.gst_amount == (subtotal * rate).quantize(CENT, ROUND_HALF_UP)
+        assert invoice.total_amount == subtotal + invoice.gst_amount, invoice.invoice_number
+        discounts = [i for i in invoice.line_items if i.description.startswith("Sibling discount")]
+        assert invoice.discount_amount == -sum(line.amount for line in discounts)
+        if invoice.status is m.InvoiceStatus.VOID:
+            assert invoice.amount_outstanding == 0
+            assert invoice.amount_paid == 0
+        else:
+            assert (
+                invoice.amount_paid + invoice.amount_credited + invoice.amount_outstanding
+                == invoice.total_amount
+            )
+    for note in rows(store, m.CreditNote):
+        assert sum(line.amount for line in note.line_items) == note.total_amount
+
+
+def test_every_family_balance_agrees_with_its_records_and_ledger(school):
+    store, org = school
+    admin = next(s for s in rows(store, m.Staff) if s.role is m.StaffRole.SUPER_ADMIN)
+    clock = FixedClock(datetime.combine(TODAY, datetime.min.time(), MELBOURNE))
+    payments = PaymentService(store.unit_of_work, clock, EventBus(), OfflineGateway())
+    actor = actor_for(store.unit_of_work, org.id, admin.id)
+    owing = 0
+    for family in rows(store, m.Family):
+        count = payments.recount(org.id, family.id)
+        assert count.ok, count.problems
+        assert family.account_balance == count.counted_balance
+        ledger = payments.ledger(actor, family.id)
+        assert ledger.balance == family.account_balance == ledger.outstanding - ledger.credit
+        owing += family.account_balance > 0
+    assert owing >= 4
+
+
+def test_invoices_show_every_stage_of_being_paid(school):
+    store, org = school
+    statuses = Counter(i.status for i in rows(store, m.Invoice))
+    s = m.InvoiceStatus
+    assert {s.SENT, s.PARTIAL, s.PAID, s.OVERDUE, s.VOID} <= set(statuses)
+    assert statuses[s.PAID] > len(rows(store, m.Invoice)) // 2
+    grace = timedelta(days=org.settings.overdue_after_days)
+    for invoice in rows(store, m.Invoice):
+        if invoice.status is s.OVERDUE:
+            assert invoice.due_date + grace < TODAY
+            assert invoice.amount_outstanding > 0
+        elif invoice.is_open:  # the nightly job leaves it until its grace period is over
+            assert invoice.due_date + grace >= TODAY
+    audit = audit_of(store)
+    marked = [
+        a
+        for i in rows(store, m.Invoice)
+        if i.status is s.OVERDUE
+        for a in audit[i.id]
+        if a.action == "invoice.overdue"
+    ]
+    assert marked
+    assert all(a.actor_staff_id is None for a in marked)
+    # one of the overdue invoices was part-paid before it fell overdue
+    assert any(i.status is s.OVERDUE and i.amount_paid > 0 for i in rows(store, m.Invoice))
+
+
+def test_every_seat_is_invoiced_and_only_paid_seats_are_confirmed(school):
+    store, _ = school
+    invoices = invoices_by_enrolment(store)
+    enrolments = {e.id: e for e in rows(store, m.Enrolment)}
+    transferred_from = {e.transferred_to_id: e for e in enrolments.values() if e.transferred_to_id}
+    S = m.EnrolmentStatus
+    for enrolment in enrolments.values():
+        mine = [i for i in invoices.get(enrolment.id, []) if i.status is not m.InvoiceStatus.VOID]
+        if enrolment.status in (S.ENROLLED, S.ACTIVE, S.COMPLETED):
+            if enrolment.id in transferred_from:  # paid by the enrolment it replaced
+                assert not mine
+                source = transferred_from[enrolment.id]
+                assert [i.status for i in invoices[source.id]] == [m.InvoiceStatus.PAID]
+            else:
+                assert [i.status for i in mine] == [m.InvoiceStatus.PAID], enrolment.status
+        elif enrolment.status is S.PENDING_PAYMENT:
+            assert len(mine) == 1
+            assert mine[0].is_open
+        elif enrolment.status in (S.ENQUIRY, S.TRIAL):
+            assert not invoices.get(enrolment.id)
+        elif enrolment.status is S.DROPPED:
+            # a seat withdrawn unpaid (or a lapsed offer) has its invoice voided; a paid one
+            # after the term began keeps it (no refund)
+            assert all(not i.is_open for i in invoices.get(enrolment.id, []))
+
+
+def test_the_late_joiner_and_second_children_are_charged_less(school):
+    store, _ = school
+    lines = [line.description for i in rows(store, m.Invoice) for line in i.line_items]
+    assert any(d.startswith("Late start") for d in lines)
+    assert any(d.startswith("Sibling discount") for d in lines)
+    discounted = [i for i in rows(store, m.Invoice) if i.discount_amount > 0]
+    enrolments = {e.id: e for e in rows(store, m.Enrolment)}
+    assert all(enrolments[i.enrolment_id].discount_applied > 0 for i in discounted)
+
+
+def test_families_pay_at_the_front_desk_in_every_way(school):
+    store, _ = school
+    staff = {s.id: s for s in rows(store, m.Staff)}
+    payments = rows(store, m.Payment)
+    assert {p.payment_method for p in payments} == set(m.PaymentMethod)
+    for payment in payments:
+        assert staff[payment.recorded_by_staff_id].role is m.StaffRole.FRONT_DESK
+        assert payment.stripe_payment_intent_id is None  # card payments on the desk terminal
+        assert payment.payment_date.astimezone(MELBOURNE).date() < TODAY
+    cards = [p for p in payments if p.payment_method is m.PaymentMethod.CREDIT_CARD]
+    assert all(p.notes and "terminal" in p.notes for p in cards)
+    transfers = [p for p in payments if p.payment_method is m.PaymentMethod.BANK_TRANSFER]
+    numbers = {i.invoice_number for i in rows(store, m.Invoice)}
+    assert all(p.reference_number in numbers for p in transfers)
+    # some invoices were paid in two parts
+    parts = Counter(a.invoice_id for a in rows(store, m.PaymentAllocation))
+    paid = {i.id for i in rows(store, m.Invoice) if i.status is m.InvoiceStatus.PAID}
+    assert any(parts[i] >= 2 for i in paid)
+
+
+def test_an_overpayment_became_credit_that_paid_part_of_a_siblings_invoice(school):
+    store, _ = school
+    invoices = {i.id: i for i in rows(store, m.Invoice)}
+    enrolments = {e.id: e for e in rows(store, m.Enrolment)}
+    allocations = rows(store, m.PaymentAllocation)
+    found = []
+    for payment in rows(store, m.Payment):
+        mine = sorted(
+            (a for a in allocations if a.payment_id == payment.id), key=lambda a: a.allocated_at
+        )
+        if len(mine) < 2 or mine[0].allocated_at == mine[-1].allocated_at:
+            continue
+        first, later = invoices[mine[0].invoice_id], invoices[mine[-1].invoice_id]
+        assert mine[0].amount == first.total_amount < payment.amount
+        child = enrolments[first.enrolment_id].student_id
+        sibling = enrolments[later.enrolment_id].student_id
+        assert child != sibling
+        assert later.created_at > payment.created_at
+        found.append(payment)
+    assert len(found) == 1
+    assert sum(a.amount for a in allocations if a.payment_id == found[0].id) == found[0].amount
+
+
+def test_a_refund_a_credit_note_and_a_materials_invoice(school):
+    store, org = school
+    staff = {s.id: s for s in rows(store, m.Staff)}
+    audit = audit_of(store)
+    (refund,) = rows(store, m.Refund)
+    assert staff[refund.recorded_by_staff_id].role is m.StaffRole.CAMPUS_MANAGER
+    assert refund.amount <= org.settings.campus_manager_refund_limit
+    assert refund.status is m.RefundStatus.SUCCEEDED
+    payment = store.tables[m.Payment][refund.payment_id]
+    assert refund.amount == payment.amount
+    refunded = store.tables[m.Invoice][payment.invoice_id]
+    assert refunded.status is m.InvoiceStatus.VOID
+    assert store.tables[m.Enrolment][refunded.enrolment_id].status is m.EnrolmentStatus.DROPPED
+
+    (manual,) = [i for i in rows(store, m.Invoice) if i.enrolment_id is None]
+    actions = [(a.action, staff[a.actor_staff_id].role) for a in audit[manual.id][:2]]
+    assert actions == [
+        ("invoice.create", m.StaffRole.FRONT_DESK),
+        ("invoice.send", m.StaffRole.FRONT_DESK),
+    ]
+    assert manual.status is m.InvoiceStatus.PAID
+    (note,) = rows(store, m.CreditNote)
+    assert note.invoice_id == manual.id
+    assert manual.amount_credited == note.total_amount
+    assert manual.amount_paid == manual.total_amount - note.total_amount
+    assert staff[note.created_by_staff_id].role is m.StaffRole.CAMPUS_MANAGER
+
+
+def test_voided_invoices_were_never_owed(school):
+    store, org = school
+    staff = {s.id: s for s in rows(store, m.Staff)}
+    audit = audit_of(store)
+    voided = [i for i in rows(store, m.Invoice) if i.status is m.InvoiceStatus.VOID]
+    assert len(voided) >= 3
+    limit = org.settings.campus_manager_refund_limit
+    for invoice in voided:
+        enrolment = store.tables[m.Enrolment][invoice.enrolment_id]
+        assert enrolment.status is m.EnrolmentStatus.DROPPED
+        (void,) = [a for a in audit[invoice.id] if a.action == "invoice.void"]
+        role = staff[void.actor_staff_id].role
+        if invoice.total_amount > limit:
+            assert role is m.StaffRole.SUPER_ADMIN
+        else:
+            assert role is m.StaffRole.CAMPUS_MANAGER
+    assert "waitlist offer lapsed" in {
+        store.tables[m.Enrolment][i.enrolment_id].withdrawal_reason for i in voided
+    }
+
+
+def test_the_billing_summary_reads_back_the_invoices(school):
+    store, org = school
+    figures = summarise(store.unit_of_work, org.id).billing
+    invoices = rows(store, m.Invoice)
+    assert sum(figures.invoices_by_status.values()) == len(invoices)
+    assert list(figures.invoices_by_status) == [s.value for s in m.InvoiceStatus]
+    issued = [i for i in invoices if i.status not in (m.InvoiceStatus.DRAFT, m.InvoiceStatus.VOID)]
+    assert figures.invoiced == sum(i.total_amount for i in issued)
+    assert figures.invoiced == figures.paid + figures.credited + figures.outstanding
+    assert figures.outstanding == sum(f.account_balance for f in rows(store, m.Family))
+    assert figures.family_credit == 0  # the one overpayment was used up by a sibling
+    for amount in figures.amounts().values():
+        assert isinstance(amount, Decimal)
+        assert amount == amount.quantize(CENT)
+    paid = sum(p.amount for p in rows(store, m.Payment)) - sum(
+        r.amount for r in rows(store, m.Refund)
+    )
+    assert figures.paid + figures.family_credit == paid

@@ -95,7 +95,7 @@ def _load(make_uow: UnitOfWorkFactory, seed: int, day: date | None) -> str:
 
 
 def print_summary(summary: DemoSummary, console: Console, caption: str) -> None:
-    """The summary as three small tables."""
+    """The summary as four small tables (amounts with two decimal places)."""
     counts = Table(title=f"{summary.organisation} ({caption})", show_header=False)
     for name, value in summary.counts.items():
         counts.add_row(name, str(value))
@@ -115,5 +115,12 @@ def print_summary(summary: DemoSummary, console: Console, caption: str) -> None:
             str(cohort.waitlisted),
             str(cohort.sessions),
         )
-    for table in (counts, statuses, seats):
+    billing = Table(title="Billing", show_header=False)
+    billing.add_column()
+    billing.add_column(justify="right")
+    for status, value in summary.billing.invoices_by_status.items():
+        billing.add_row(f"invoices {status}", str(value))
+    for name, amount in summary.billing.amounts().items():
+        billing.add_row(name, f"{amount:,.2f}")
+    for table in (counts, statuses, seats, billing):
         console.print(table)

@@ -3,6 +3,8 @@
 ``build_demo_school(make_uow, seed=...)`` works over any UnitOfWork adapter (memory, SQL);
 ``summarise`` reads back what was stored. The organisation's id depends on the seed alone
 (``demo_organisation_id``), so ``demo_school_loaded`` can tell whether a database has it.
+Billing runs as it does for staff: enrolments are invoiced automatically and families pay at
+the front desk (``billing``).
 """
 
 from rocket_entrypoints.demo.school import (
@@ -11,9 +13,10 @@ from rocket_entrypoints.demo.school import (
     demo_organisation_id,
     demo_school_loaded,
 )
-from rocket_entrypoints.demo.summary import DemoSummary, summarise
+from rocket_entrypoints.demo.summary import BillingFigures, DemoSummary, summarise
 
 __all__ = [
+    "BillingFigures",
     "DemoSchool",
     "DemoSummary",
     "build_demo_school",

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 import attrs
 
 from rocket_adapters.clock import FixedClock
+from rocket_adapters.payments_offline import OfflineGateway
 from rocket_core.events import EventBus
 from rocket_core.permissions import Actor
 from rocket_core.ports import UnitOfWorkFactory
@@ -30,9 +31,11 @@ from rocket_core.services.attendance import AttendanceService
 from rocket_core.services.base import actor_for
 from rocket_core.services.enrolment import EnrolmentService
 from rocket_core.services.families import FamilyService
+from rocket_core.services.invoicing import InvoicingService
 from rocket_core.services.lifecycle import LifecycleService
 from rocket_core.services.makeup import MakeupService
 from rocket_core.services.organisation import OrganisationService
+from rocket_core.services.payments import PaymentService
 from rocket_core.services.scheduling import SchedulingService
 
 MELBOURNE = "Australia/Melbourne"
@@ -84,8 +87,9 @@ class Calendar:
 
 
 class Story:
-    """The services over ``make_uow``, sharing a FixedClock and an EventBus, and the queue of
-    steps still to play. Also what the steps have built so far (ids by name)."""
+    """The services over ``make_uow``, sharing a FixedClock and an EventBus (with billing's
+    handlers subscribed, as ``container.application`` does), and the queue of steps still to
+    play. Also what the steps have built so far (ids by name)."""
 
     def __init__(
         self,
@@ -93,10 +97,15 @@ class Story:
         organisation_id: UUID,
         rng: random.Random,
         today: date,
+        *,
+        money: random.Random | None = None,
     ) -> None:
         self.make_uow = make_uow
         self.organisation_id = organisation_id
         self.rng = rng
+        #: The draws of the money story (how families pay), apart from ``rng`` so that the
+        #: rest of the school does not change with them.
+        self.money = money or random.Random(0)
         self.calendar = Calendar(today)
         self.clock = FixedClock(instant(self.calendar.founded, time(8, 0)))
         bus = EventBus()
@@ -106,8 +115,21 @@ class Story:
         self.enrolment = EnrolmentService(make_uow, self.clock, bus)
         self.makeup = MakeupService(make_uow, self.clock, bus)
         self.attendance = AttendanceService(make_uow, self.clock, bus)
+        self.invoicing = InvoicingService(make_uow, self.clock, bus)
+        #: No card provider: card payments are taken on the desk's own terminal and recorded
+        #: without a PaymentIntent, like cash, cheques and bank transfers.
+        self.payments = PaymentService(make_uow, self.clock, bus, OfflineGateway())
+        # Billing runs as it does for staff (``container.application``): every enrolment
+        # awaiting payment gets its invoice, and a family's credit pays new invoices.
+        self.invoicing.subscribe()
+        self.payments.subscribe()
         self.lifecycle = LifecycleService(
-            make_uow, self.clock, bus, offers=self.enrolment, tokens=self.makeup
+            make_uow,
+            self.clock,
+            bus,
+            offers=self.enrolment,
+            tokens=self.makeup,
+            invoices=self.invoicing,
         )
         #: staff key ("admin", "priya", ...) -> staff id
         self.staff: dict[str, UUID] = {}

@@ -1,16 +1,19 @@
 """The demo's enrolment journeys and terms, lived through the use cases.
 
 Who does what, as the permission matrix has it: the front desk of a cohort's campus takes
-enquiries, books trials, asks for payment and records it; campus managers withdraw students
-(and approve the front desk's withdrawals); the super admin transfers a student between the
-two campuses; lead instructors take their rolls (an excused absence gives a makeup token) and
-cancel a session in an emergency; a campus manager books a makeup visit; the nightly job
-starts and completes enrolments and cohorts and lapses an unpaid waitlist offer.
+enquiries, books trials and records what families pay (``billing``: the payment that settles
+an enrolment's invoice confirms the enrolment); campus managers withdraw students (and approve
+the front desk's withdrawals), void the invoices of seats left unpaid and refund; the super
+admin transfers a student between the two campuses; lead instructors take their rolls (an
+excused absence gives a makeup token) and cancel a session in an emergency; a campus manager
+books a makeup visit; the nightly job starts and completes enrolments and cohorts, lapses an
+unpaid waitlist offer and marks unpaid invoices overdue.
 
 Each cohort has a story (``CohortSpec.scenario``) so that, today, the school shows every
 enrolment status: completed past terms, an active term with a trial, a late joiner, a drop,
-a transfer, a cancelled session and a makeup visit, and a next term with enquiries, trials,
-unpaid seats and a full cohort with a waitlist whose first offer lapsed.
+a transfer, a cancelled session, a makeup visit, a materials invoice and two families behind
+on their fees, and a next term with enquiries, trials, unpaid and part-paid seats and a full
+cohort with a waitlist whose first offer lapsed.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from uuid import UUID
 
 from rocket_core import model as m
 from rocket_core.services.attendance import Mark, RollKind
+from rocket_entrypoints.demo.billing import Billing, Payer
 from rocket_entrypoints.demo.builder import FRONT_DESKS, MANAGERS, Story
 from rocket_entrypoints.demo.households import Child, Household, queue_families
 from rocket_entrypoints.demo.timetable import CohortPlan
@@ -42,14 +46,16 @@ ROSTER = {
 
 
 def plan_journeys(story: Story, plans: list[CohortPlan], households: list[Household]) -> None:
-    """Place the children in cohorts, queue every cohort's story and rolls, then the
-    families' first contact with the school."""
+    """Place the children in cohorts, queue every cohort's story and rolls, pick the family
+    that overpays, then queue the families' first contact with the school."""
     _place(plans, households)
     by_scenario = {plan.spec.scenario: plan for plan in plans}
+    billing = Billing(story)
     for plan in plans:
-        SCENARIOS[plan.spec.scenario](Journeys(story, plan, by_scenario))
+        SCENARIOS[plan.spec.scenario](Journeys(story, plan, by_scenario, billing))
         if plan.spec.phase <= 0:
             plan.after_sessions.append(lambda p: _queue_rolls(story, p))
+    billing.choose_overpayer()
     queue_families(story, households)
 
 
@@ -96,10 +102,13 @@ def _suits(plan: CohortPlan, child: Child) -> bool:
 class Journeys:
     """Queues the steps of one cohort's story (see ``SCENARIOS``)."""
 
-    def __init__(self, story: Story, plan: CohortPlan, plans: dict[str, CohortPlan]) -> None:
+    def __init__(
+        self, story: Story, plan: CohortPlan, plans: dict[str, CohortPlan], billing: Billing
+    ) -> None:
         self.story = story
         self.plan = plan
         self.plans = plans
+        self.billing = billing
         self.desk = FRONT_DESKS[plan.spec.campus]
         self.manager = MANAGERS[plan.spec.campus]
 
@@ -128,8 +137,10 @@ class Journeys:
 
     def enquire(self, child: Child, day: date, at: time, *, seat: bool) -> None:
         """The family asks the front desk about this cohort on ``day`` (and, with ``seat``,
-        takes a seat or a waitlist place at once)."""
+        takes a seat or a waitlist place at once: billing invoices a seat)."""
         child.household.contact(day, self.plan.spec.campus)
+        if seat:
+            self.billing.seat_requested(child, self.plan, day)
 
         def step() -> None:
             actor = self.story.actor(self.desk)
@@ -141,20 +152,21 @@ class Journeys:
         self.at(day, at, step)
 
     def pay(self, child: Child, day: date, at: time) -> None:
-        """The family pays; the front desk records it."""
-        self.at(
-            day,
-            at,
-            lambda: self.story.enrolment.payment_received(
-                self.story.actor(self.desk), self.enrolment_of(child)
-            ),
-        )
+        """The family pays the seat's invoice (as its ``Payer`` says); the front desk records
+        it, and the payment that settles the invoice confirms the enrolment."""
+        self.billing.pay(child, self.plan, day, at)
+
+    def pays(self, child: Child, payer: Payer) -> None:
+        """How the family pays for the child's seat in this cohort (scripted)."""
+        self.billing.pays(child, self.plan, payer)
 
     def seat(self, child: Child) -> None:
-        """A seat taken in the enrolment window and paid within a few days."""
+        """A seat taken in the enrolment window and paid within a few days (now and then in
+        two parts)."""
         first, last = self.window()
         day = first + timedelta(days=self.story.rng.randrange((last - first).days + 1))
         self.enquire(child, day, self.hour(), seat=True)
+        self.billing.regular(child, self.plan)
         self.pay(child, day + timedelta(days=self.story.rng.randrange(1, 4)), self.hour())
 
     def drop(
@@ -190,6 +202,17 @@ def _regular(j: Journeys) -> None:
     """Everyone takes a seat before the term and pays."""
     for child in j.plan.roster:
         j.seat(child)
+
+
+def _transfer_in(j: Journeys) -> None:
+    """Everyone takes a seat before the term (a student joins by transfer mid-term), but two
+    families fall behind: one paid half and no more, the other nothing. Their children come
+    to class while the front desk chases them; the nightly job marked the invoices overdue."""
+    _regular(j)
+    roster = j.plan.roster
+    if len(roster) >= 4:
+        j.pays(roster[-1], Payer.NEVER)
+        j.pays(roster[-2], Payer.HALF_ONLY)
 
 
 def _trial_and_late_joiner(j: Journeys) -> None:
@@ -228,12 +251,15 @@ def _trial_and_late_joiner(j: Journeys) -> None:
 def _transfer_out_and_drop(j: Journeys) -> None:
     """Session 4 cancelled in an emergency (makeup tokens for the class), a student spends
     theirs at the other campus's Python class, another moves there for good after session
-    3, and one withdraws after session 5."""
+    3, and one withdraws after session 5 (no refund once the term is under way). In the
+    second week a family is invoiced for the class's kit (see ``Billing.materials``)."""
     _regular(j)
     roster = j.plan.roster
     if len(roster) < 3:
         return
     moving, leaving, visitor = roster[0], roster[1], roster[2]
+    if len(roster) >= 4:
+        j.billing.materials(roster[3], j.plan)
     target = j.plans["transfer_in"]
 
     def story(plan: CohortPlan) -> None:
@@ -289,16 +315,17 @@ def _transfer_out_and_drop(j: Journeys) -> None:
 
 
 def _drop_and_enquiry(j: Journeys) -> None:
-    """A family moves away just before the term; another enquires mid-term."""
+    """A family that had paid moves away just before the term: the campus manager refunds
+    it; another enquires mid-term."""
     roster = list(j.plan.roster)
     if len(roster) >= 2:
         dropped, enquirer = roster.pop(0), roster.pop(0)
         j.seat(dropped)
-        j.drop(
-            dropped,
-            j.plan.first_day - timedelta(days=3),
-            time(10, 0),
-            "Family moved interstate",
+        j.pays(dropped, Payer.IN_FULL)
+        leaves = j.plan.first_day - timedelta(days=3)
+        j.drop(dropped, leaves, time(10, 0), "Family moved interstate")
+        j.billing.refund_and_void(
+            dropped, j.plan, leaves, time(10, 30), "Withdrawn before the term: moved interstate"
         )
         j.enquire(enquirer, j.today - timedelta(days=2), time(11, 0), seat=False)
     for child in roster:
@@ -306,8 +333,9 @@ def _drop_and_enquiry(j: Journeys) -> None:
 
 
 def _next_term_mix(j: Journeys) -> None:
-    """Next term: paid seats, two unpaid, a withdrawal by the front desk (approved by the
-    campus manager), a trial of the first session, and an enquiry yesterday."""
+    """Next term: paid seats, two unpaid (one with a deposit paid), a withdrawal by the front
+    desk (approved by the campus manager) before paying, a trial of the first session, and
+    an enquiry yesterday."""
     roster = list(j.plan.roster)
     if len(roster) >= 5:
         enquirer, trial, unpaid, unpaid_too, withdrawn = roster[:5]
@@ -321,8 +349,12 @@ def _next_term_mix(j: Journeys) -> None:
             "Chose another activity",
             by_front_desk=True,
         )
+        reason = "Withdrawn before paying: chose another activity"
+        j.billing.void_unpaid(withdrawn, j.plan, t - timedelta(days=3), time(11, 30), reason)
         j.enquire(unpaid, t - timedelta(days=8), time(10, 0), seat=True)
         j.enquire(unpaid_too, t - timedelta(days=6), time(10, 0), seat=True)
+        j.pays(unpaid_too, Payer.HALF_ONLY)  # a deposit; the rest is due before the term
+        j.pay(unpaid_too, t - timedelta(days=2), time(12, 0))
         j.enquire(trial, t - timedelta(days=4), time(10, 0), seat=False)
         j.at(
             t - timedelta(days=4),
@@ -338,27 +370,35 @@ def _next_term_mix(j: Journeys) -> None:
 
 def _waitlist(j: Journeys) -> None:
     """Next term's small Scratch class fills up (two seats unpaid) and four more join its
-    waitlist. A seated family withdraws: the seat is offered to the first on the list, whose
-    offer lapses unpaid (the nightly job); the second is offered it and pays. Two wait on."""
+    waitlist. A seated family withdraws before paying (its invoice is voided): the seat is
+    offered to the first on the list, whose offer lapses unpaid (the nightly job; the campus
+    manager voids that invoice the next morning); the second is offered it and pays. Two
+    wait on."""
     capacity = j.plan.spec.capacity
     seated, waiting = j.plan.roster[:capacity], j.plan.roster[capacity:]
     t = j.today
+    leaving = len(waiting) >= 4 and bool(seated)
     for index, child in enumerate(seated):
         day = t - timedelta(days=13 - index // 2)
         j.enquire(child, day, time(10, index), seat=True)
-        if index < capacity - 2:
+        if index < capacity - 2 and not (leaving and index == 0):
             j.pay(child, day + timedelta(days=2), time(15, index))
     for index, child in enumerate(waiting):
         day = t - timedelta(days=10 - min(index, 3))
         j.enquire(child, day, time(11, index), seat=True)
-    if len(waiting) >= 4 and seated:
+    if leaving:
         j.drop(seated[0], t - timedelta(days=5), time(11, 0), "Clash with swimming lessons")
+        reason = "Withdrawn before paying: clash with swimming lessons"
+        j.billing.void_unpaid(seated[0], j.plan, t - timedelta(days=5), time(11, 30), reason)
+        j.billing.void_unpaid(
+            waiting[0], j.plan, t - timedelta(days=2), time(9, 30), "Waitlist offer lapsed unpaid"
+        )
         j.pay(waiting[1], t - timedelta(days=2), time(16, 0))
 
 
 SCENARIOS: dict[str, Callable[[Journeys], None]] = {
     "past": _regular,
-    "transfer_in": _regular,
+    "transfer_in": _transfer_in,
     "trial_and_late_joiner": _trial_and_late_joiner,
     "transfer_out_and_drop": _transfer_out_and_drop,
     "drop_and_enquiry": _drop_and_enquiry,

@@ -1,13 +1,17 @@
 """Build the demo school the way staff would: 2 campuses, 12 staff, 4 programs, 8 cohorts
 with their sessions, 40 families, about 60 students, enrolments in every status, a waitlist,
-attendance with an excused absence and a makeup visit, a cancelled session, a transfer.
+attendance with an excused absence and a makeup visit, a cancelled session, a transfer, and
+the money: an invoice for every seat taken (sibling discounts, a late start), payments at the
+front desk (some in two parts, one overpaid into credit), overdue and part-paid invoices, a
+materials invoice with a credit note, voided invoices and a refund (see ``billing``).
 
 Only the organisation and its first super admin are written directly (no use case creates
 an organisation: that is the platform's job). Everything else is done by staff through the
 application services, at moments of a simulated history with a clock that moves forward
 (see ``builder.Story``). The same seed and day give the same school: the same people, dates,
-statuses and marks. Entity ids come from the domain (random), except the organisation's,
-which depends on the seed alone so that ``demo_school_loaded`` can find it.
+statuses, marks, invoices and payments. Entity ids come from the domain (random), except
+the organisation's, which depends on the seed alone so that ``demo_school_loaded`` can find
+it.
 """
 
 from __future__ import annotations
@@ -110,7 +114,7 @@ def build_demo_school(
     first step, the organisation and its super admin, is refused whole (Conflict)."""
     day = today or datetime.now(ZoneInfo(MELBOURNE)).date()
     rng = random.Random(seed)
-    story = Story(make_uow, _organisation_id(rng), rng, day)
+    story = Story(make_uow, _organisation_id(rng), rng, day, money=random.Random(f"money:{seed}"))
     _bootstrap(story)
     story.at(story.calendar.founded, time(9, 0), lambda: _set_up(story))
     plans = plan_catalogue(story)
@@ -240,8 +244,10 @@ def _set_up(story: Story) -> None:
             story.organisation.add_closure_date(
                 manager, campus_id, day=closure.day, reason=closure.reason
             )
-    # Box Hill's own blackout day: a Friday of the current term.
+    # Box Hill's own blackout day: a Friday of the current term (not a public holiday).
     pd_day = story.calendar.term(0)[0] + timedelta(weeks=4, days=4)
+    while pd_day in {closure.day for closure in holidays}:
+        pd_day += timedelta(weeks=1)
     story.organisation.add_closure_date(
         story.actor(MANAGERS[1]),
         story.campus_ids[1],

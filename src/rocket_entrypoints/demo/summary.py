@@ -1,4 +1,6 @@
-"""What a school holds, read back through a unit of work: counts and seats per cohort.
+"""What a school holds, read back through a unit of work: counts, seats per cohort and the
+money (invoices by status, what was invoiced, paid, credited and is still owed, and the credit
+families hold).
 
 Skill progress is not counted: the demo leaves it out until the learning issue brings its
 use case (the demo writes nothing except through use cases).
@@ -8,12 +10,16 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from decimal import Decimal
 from uuid import UUID
 
 import attrs
 
 from rocket_core import model as m
 from rocket_core.ports import UnitOfWork
+from rocket_core.services.ledger import CHARGED, load_books
+
+ZERO = Decimal("0.00")
 
 
 @attrs.frozen
@@ -30,13 +36,40 @@ class CohortSeats:
 
 
 @attrs.frozen
+class BillingFigures:
+    """The money: invoices by status and the amounts of the invoices issued (sent, part-paid,
+    paid or overdue; drafts and void invoices are not owed), so that ``invoiced = paid +
+    credited + outstanding``; ``family_credit`` is money received and held for families
+    (neither applied to an invoice nor refunded)."""
+
+    invoices_by_status: dict[str, int]
+    invoiced: Decimal
+    paid: Decimal
+    credited: Decimal
+    outstanding: Decimal
+    family_credit: Decimal
+
+    def amounts(self) -> dict[str, Decimal]:
+        """The amounts by name, in the order they are shown."""
+        return {
+            "total invoiced": self.invoiced,
+            "paid": self.paid,
+            "credit notes": self.credited,
+            "outstanding": self.outstanding,
+            "family credit": self.family_credit,
+        }
+
+
+@attrs.frozen
 class DemoSummary:
-    """Counts of what the organisation holds and its enrolments by status."""
+    """Counts of what the organisation holds, its enrolments by status, seats per cohort and
+    its billing figures."""
 
     organisation: str
     counts: dict[str, int]
     enrolments_by_status: dict[str, int]
     cohorts: list[CohortSeats]
+    billing: BillingFigures
 
 
 def summarise(make_uow: Callable[[UUID], UnitOfWork], organisation_id: UUID) -> DemoSummary:
@@ -53,6 +86,18 @@ def summarise(make_uow: Callable[[UUID], UnitOfWork], organisation_id: UUID) -> 
         )
         tokens = [t for s in students for t in uow.makeup_tokens.list_for_student(s.id)]
         by_status = Counter(e.status.value for e in enrolments)
+        books = [load_books(uow, family.id) for family in families]
+        invoices = [i for b in books for i in b.invoices]
+        issued = [i for i in invoices if i.status in CHARGED]
+        invoice_statuses = Counter(i.status for i in invoices)
+        billing = BillingFigures(
+            invoices_by_status={s.value: invoice_statuses.get(s, 0) for s in m.InvoiceStatus},
+            invoiced=sum((i.total_amount for i in issued), ZERO),
+            paid=sum((i.amount_paid for i in issued), ZERO),
+            credited=sum((i.amount_credited for i in issued), ZERO),
+            outstanding=sum((i.amount_outstanding for i in issued), ZERO),
+            family_credit=sum((b.credit for b in books), ZERO),
+        )
         return DemoSummary(
             organisation=uow.organisations.current().name,
             counts={
@@ -84,4 +129,5 @@ def summarise(make_uow: Callable[[UUID], UnitOfWork], organisation_id: UUID) -> 
                 )
                 for c in cohorts
             ],
+            billing=billing,
         )
