@@ -19,7 +19,6 @@ deactivating a child.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import UTC, date, timedelta
 from typing import Any
 from uuid import UUID
@@ -31,6 +30,7 @@ from rocket_core.model import Cohort, Enrolment, Family, Gender, Session, StaffR
 from rocket_core.permissions import Action, Actor, Scope, authorise
 from rocket_core.ports import UnitOfWork
 from rocket_core.services.base import Service
+from rocket_core.services.checks import only_fields
 
 #: Family fields staff may set (the balance, Stripe id and is_active have their own use cases).
 FAMILY_FIELDS = frozenset(
@@ -144,7 +144,7 @@ class FamilyService(Service):
 
         The primary e-mail must be unused by the organisation's other families (Conflict).
         """
-        _only(details, FAMILY_FIELDS, "Family")
+        only_fields(details, FAMILY_FIELDS, "Family", "cannot be set here")
         with self.transaction(actor) as uow:
             self._authorise_family(uow, actor, None, Action.MANAGE_ENROLMENTS)
             family = Family(
@@ -178,7 +178,7 @@ class FamilyService(Service):
         A deactivated family can still be corrected (Privacy Act: records stay accurate).
         Changing nothing writes nothing.
         """
-        _only(changes, FAMILY_FIELDS, "Family")
+        only_fields(changes, FAMILY_FIELDS, "Family", "cannot be set here")
         with self.transaction(actor) as uow:
             family = uow.families.get(family_id)
             self._authorise_family(uow, actor, family, Action.MANAGE_ENROLMENTS)
@@ -250,7 +250,7 @@ class FamilyService(Service):
         The date of birth cannot be in the future. Returns the profile as the actor may see
         it (medical and dietary information only for staff who teach or manage the child).
         """
-        _only(details, STUDENT_FIELDS, "Student")
+        only_fields(details, STUDENT_FIELDS, "Student", "cannot be set here")
         with self.transaction(actor) as uow:
             family = uow.families.get(family_id)
             self._authorise_family(uow, actor, family, Action.MANAGE_ENROLMENTS)
@@ -291,7 +291,7 @@ class FamilyService(Service):
         they may not read it back (front desk takes the form from the parents); the audit notes
         that it changed, not what it says. Changing nothing writes nothing.
         """
-        _only(changes, STUDENT_FIELDS, "Student")
+        only_fields(changes, STUDENT_FIELDS, "Student", "cannot be set here")
         with self.transaction(actor) as uow:
             student = uow.students.get(student_id)
             family = uow.families.get(student.family_id)
@@ -436,13 +436,6 @@ class FamilyService(Service):
         # Allow "tomorrow" in UTC: somewhere (Australia's east) it is already that day.
         if student.date_of_birth > self.clock.now().astimezone(UTC).date() + timedelta(days=1):
             raise ValidationError("Student.date_of_birth", "must not be in the future")
-
-
-def _only(fields: Iterable[str], allowed: frozenset[str], entity: str) -> None:
-    """Refuse fields that are not the entity's or not set through this use case."""
-    for name in sorted(fields):
-        if name not in allowed:
-            raise ValidationError(f"{entity}.{name}", "cannot be set here")
 
 
 def _apply(entity: Family | Student, changes: dict[str, Any]) -> dict[str, list[Any]]:

@@ -35,12 +35,11 @@ from uuid import UUID
 
 import attrs
 
-from rocket_core.errors import Conflict, Forbidden, NotFound, ValidationError
+from rocket_core.errors import Conflict, Forbidden, NotFound
 from rocket_core.model import (
     Campus,
     CampusStaff,
     ClosureDate,
-    Entity,
     Organisation,
     OrganisationSettings,
     Qualification,
@@ -51,6 +50,7 @@ from rocket_core.model import (
 from rocket_core.permissions import Action, Actor, authorise
 from rocket_core.ports import UnitOfWork
 from rocket_core.services.base import Service
+from rocket_core.services.checks import changed_fields, only_fields
 
 #: The password hash of an account that cannot log in yet (passwords: the HTTP issue).
 NO_PASSWORD = "!no-password-set"
@@ -99,11 +99,11 @@ class OrganisationService(Service):
     def update_organisation(self, actor: Actor, **changes: Any) -> Organisation:
         """Change the organisation's details (name, logo_url, primary_color, billing_email,
         abn). Super admins only."""
-        _only(changes, _ORGANISATION_FIELDS, "Organisation")
+        only_fields(changes, _ORGANISATION_FIELDS, "Organisation")
         with self.transaction(actor) as uow:
             authorise(actor, Action.SETTINGS)
             organisation = uow.organisations.current()
-            diff = _diff(organisation, changes)
+            diff = changed_fields(organisation, changes)
             if diff:
                 organisation.update(**changes)
                 self.audit(
@@ -120,7 +120,7 @@ class OrganisationService(Service):
         """Change organisation-wide settings (the numbers of the business rules: GST rate,
         invoice terms, offer hours, token expiry...). Super admins only."""
         known = {a.name for a in attrs.fields(OrganisationSettings)}
-        _only(changes, known, "OrganisationSettings")
+        only_fields(changes, known, "OrganisationSettings")
         with self.transaction(actor) as uow:
             authorise(actor, Action.SETTINGS)
             organisation = uow.organisations.current()
@@ -191,11 +191,11 @@ class OrganisationService(Service):
         contact_email, contact_phone). Super admins, or its campus managers.
 
         Sessions keep their local wall-clock times if the time zone is corrected."""
-        _only(changes, _CAMPUS_FIELDS, "Campus")
+        only_fields(changes, _CAMPUS_FIELDS, "Campus")
         with self.transaction(actor) as uow:
             campus = uow.campuses.get(campus_id)
             authorise(actor, Action.SETTINGS, campus_id=campus.id)
-            diff = _diff(campus, changes)
+            diff = changed_fields(campus, changes)
             if diff:
                 campus.update(**changes)
                 if "name" in diff:
@@ -339,13 +339,13 @@ class OrganisationService(Service):
     def update_staff(self, actor: Actor, staff_id: UUID, **changes: Any) -> Staff:
         """Change a staff member's details (email, first_name, last_name, phone, hired_date,
         qualifications). Super admins only; the e-mail stays unique."""
-        _only(changes, _STAFF_FIELDS, "Staff")
+        only_fields(changes, _STAFF_FIELDS, "Staff")
         if "qualifications" in changes:
             changes["qualifications"] = tuple(changes["qualifications"])
         with self.transaction(actor) as uow:
             staff = uow.staff.get(staff_id)
             authorise(actor, Action.MANAGE_STAFF)
-            diff = _diff(staff, changes)
+            diff = changed_fields(staff, changes)
             if diff:
                 staff.update(**changes)
                 if "email" in diff:
@@ -484,22 +484,6 @@ class OrganisationService(Service):
         ]
         timezones = _timezones(uow, found)
         return tuple(s for s in found if s.starts_at(timezones[s.cohort_id]) >= now)
-
-
-def _only(changes: dict[str, Any], allowed: frozenset[str] | set[str], entity: str) -> None:
-    """Refuse fields a use case does not change (identity, status, history)."""
-    for name in sorted(changes):
-        if name not in allowed:
-            raise ValidationError(f"{entity}.{name}", "cannot be changed here")
-
-
-def _diff(entity: Entity, changes: dict[str, Any]) -> dict[str, Any]:
-    """The fields whose value would change, as {field: [before, after]}."""
-    return {
-        name: [getattr(entity, name), value]
-        for name, value in changes.items()
-        if getattr(entity, name) != value
-    }
 
 
 def _refuse_duplicate_name(uow: UnitOfWork, name: str, campus_id: UUID) -> None:

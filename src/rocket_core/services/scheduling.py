@@ -77,6 +77,7 @@ from rocket_core.model import (
 from rocket_core.permissions import Action, Actor, authorise
 from rocket_core.ports import UnitOfWork
 from rocket_core.services.base import Service
+from rocket_core.services.checks import changed_fields, only_fields, require
 from rocket_core.services.makeup import issue_token
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -114,7 +115,7 @@ class WeeklyPattern:
     length_minutes: int
 
     def __attrs_post_init__(self) -> None:
-        _require(
+        require(
             bool(self.weekdays)
             and all(
                 isinstance(d, int) and not isinstance(d, bool) and 0 <= d <= 6
@@ -123,12 +124,12 @@ class WeeklyPattern:
             "WeeklyPattern.weekdays",
             "must name at least one weekday, 0 (Monday) to 6 (Sunday)",
         )
-        _require(
+        require(
             isinstance(self.start_time, time) and self.start_time.tzinfo is None,
             "WeeklyPattern.start_time",
             "must be a local time of day without a time zone",
         )
-        _require(
+        require(
             isinstance(self.length_minutes, int)
             and not isinstance(self.length_minutes, bool)
             and self.length_minutes >= 1,
@@ -136,7 +137,7 @@ class WeeklyPattern:
             "must be a whole number of minutes, at least 1",
         )
         start = self.start_time.hour * 60 + self.start_time.minute
-        _require(
+        require(
             start + self.length_minutes < 24 * 60,
             "WeeklyPattern.length_minutes",
             "a session must end before midnight",
@@ -274,11 +275,11 @@ class SchedulingService(Service):
         """Change a program's details (name, description, ages, level, durations, default
         price, skill tree). Super admins only. Existing cohorts keep the price and session
         length they were given; the age range applies to new enrolments."""
-        _only(changes, _PROGRAM_FIELDS, "Program")
+        only_fields(changes, _PROGRAM_FIELDS, "Program")
         with self.transaction(actor) as uow:
             program = uow.programs.get(program_id)
             authorise(actor, Action.MANAGE_COHORTS)
-            diff = _diff(program, changes)
+            diff = changed_fields(program, changes)
             if diff:
                 program.update(**changes)
                 if "name" in diff:
@@ -341,7 +342,7 @@ class SchedulingService(Service):
                 raise Conflict(f"Campus {campus.name} is inactive: it takes no new cohorts")
             if not program.is_active:
                 raise Conflict(f"Program {program.name} is inactive: it takes no new cohorts")
-            _require(isinstance(start_date, date), "Cohort.start_date", "must be a date")
+            require(isinstance(start_date, date), "Cohort.start_date", "must be a date")
             if end_date is None:
                 if program.duration_weeks is None:
                     raise ValidationError(
@@ -349,7 +350,7 @@ class SchedulingService(Service):
                     )
                 end_date = start_date + timedelta(weeks=program.duration_weeks, days=-1)
             today = self.clock.today(campus.timezone)
-            _require(start_date >= today, "Cohort.start_date", "must not be in the past")
+            require(start_date >= today, "Cohort.start_date", "must not be in the past")
             cohort = Cohort(
                 organisation_id=uow.organisation_id,
                 program_id=program.id,
@@ -384,19 +385,19 @@ class SchedulingService(Service):
         """Change a cohort's name, room, tuition price or dates. Super admins, or campus
         managers at its campus. Not once it is completed or cancelled; its sessions must
         stay within its dates."""
-        _only(changes, _COHORT_FIELDS, "Cohort")
+        only_fields(changes, _COHORT_FIELDS, "Cohort")
         with self.transaction(actor) as uow:
             cohort = uow.cohorts.get(cohort_id)
             authorise(actor, Action.MANAGE_COHORTS, campus_id=cohort.campus_id)
             if cohort.is_finished:
                 raise InvalidTransition("Cohort", cohort.id, cohort.status.value, "update")
-            diff = _diff(cohort, changes)
+            diff = changed_fields(cohort, changes)
             if diff:
                 cohort.update(**changes)
                 for session in uow.sessions.list_for_cohort(cohort.id):
                     if session.is_cancelled:
                         continue
-                    _require(
+                    require(
                         cohort.start_date <= session.scheduled_date <= cohort.end_date,
                         "Cohort.start_date" if "start_date" in diff else "Cohort.end_date",
                         f"session {session.session_number} on"
@@ -527,7 +528,7 @@ class SchedulingService(Service):
             days, skipped = plan_dates(
                 cohort.start_date, cohort.end_date, pattern.weekdays, campus.closure_dates
             )
-            _require(
+            require(
                 bool(days),
                 "WeeklyPattern.weekdays",
                 f"no {pattern.describe()} session falls between"
@@ -608,14 +609,14 @@ class SchedulingService(Service):
             session.reschedule(on, start, end)
             if (on, start, end) == before:
                 raise Conflict(f"Session {session.session_number} is already at that time")
-            _require(
+            require(
                 cohort.start_date <= on <= cohort.end_date,
                 "Session.scheduled_date",
                 f"must lie within the cohort's dates ({cohort.start_date.isoformat()} to"
                 f" {cohort.end_date.isoformat()})",
             )
             slot = _Slot.of(on, start, end, campus.timezone, session.id)
-            _require(
+            require(
                 slot.starts_at >= self.clock.now(),
                 "Session.scheduled_date",
                 "must not be in the past",
@@ -947,11 +948,6 @@ class SchedulingService(Service):
 # -- module helpers ----------------------------------------------------------------------------
 
 
-def _require(condition: bool, field: str, rule: str) -> None:
-    if not condition:
-        raise ValidationError(field, rule)
-
-
 def _weekdays(value: Collection[int]) -> frozenset[int]:
     try:
         return frozenset(value)
@@ -962,22 +958,8 @@ def _weekdays(value: Collection[int]) -> frozenset[int]:
 
 
 def _reason(reason: str, field: str) -> str:
-    _require(isinstance(reason, str) and bool(reason.strip()), field, "is required")
+    require(isinstance(reason, str) and bool(reason.strip()), field, "is required")
     return reason.strip()
-
-
-def _only(changes: dict[str, Any], allowed: frozenset[str], entity: str) -> None:
-    for name in sorted(changes):
-        if name not in allowed:
-            raise ValidationError(f"{entity}.{name}", "cannot be changed here")
-
-
-def _diff(entity: object, changes: dict[str, Any]) -> dict[str, Any]:
-    return {
-        name: [getattr(entity, name), value]
-        for name, value in changes.items()
-        if getattr(entity, name) != value
-    }
 
 
 def _refuse_duplicate_program(uow: UnitOfWork, program: Program) -> None:
@@ -1011,7 +993,7 @@ def _teacher(uow: UnitOfWork, staff_id: UUID, campus: Campus, role: CohortStaffR
     if not staff.is_active:
         raise Conflict(f"{staff.full_name} is deactivated and cannot teach")
     allowed = LEAD_ROLES if role is CohortStaffRole.LEAD_INSTRUCTOR else ASSISTANT_ROLES
-    _require(
+    require(
         staff.role in allowed,
         "CohortStaff.staff_id",
         f"a {staff.role.value} cannot be a {role.value.replace('_', ' ')}",

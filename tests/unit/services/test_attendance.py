@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from tests.unit.services.conftest import MELBOURNE, World
+from tests.unit.services.helpers import add_cohort, sessions_of
 
 from rocket_core import model as m
 from rocket_core.errors import Conflict, Forbidden, NotFound, ValidationError
@@ -22,16 +23,6 @@ from rocket_core.services.attendance import (
     Mark,
     RollKind,
 )
-
-ACTORS = [
-    "super_admin",
-    "campus_manager",
-    "other_manager",
-    "lead_instructor",
-    "other_instructor",
-    "teaching_assistant",
-    "front_desk",
-]
 
 
 def at(day: date, hour: int, minute: int = 0, second: int = 0) -> datetime:
@@ -86,29 +77,14 @@ def student(world: World, first: str, last: str) -> m.Student:
 
 def other_cohort(world: World) -> tuple[m.Cohort, list[m.Session]]:
     """A Wednesday cohort of the same program at the same campus, with four sessions."""
-    cohort = m.Cohort(
-        organisation_id=world.org_id,
-        program_id=world.program.id,
-        campus_id=world.campus.id,
+    cohort = add_cohort(
+        world,
         name="Scratch Basics - Term 1 Wed",
-        start_date=date(2026, 2, 4),
-        end_date=date(2026, 2, 25),
-        max_capacity=5,
-        status=m.CohortStatus.OPEN,
+        capacity=5,
+        sessions=4,
+        times=(time(16, 0), time(17, 30)),
     )
-    sessions = [
-        m.Session(
-            organisation_id=world.org_id,
-            cohort_id=cohort.id,
-            session_number=n + 1,
-            scheduled_date=cohort.start_date + timedelta(weeks=n),
-            scheduled_start_time=time(16, 0),
-            scheduled_end_time=time(17, 30),
-        )
-        for n in range(4)
-    ]
-    world.add(cohort, *sessions)
-    return cohort, sessions
+    return cohort, sessions_of(world, cohort)
 
 
 def makeup_visitor(

@@ -30,7 +30,7 @@ import hypothesis.strategies as st
 from hypothesis import settings
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 from tests.unit.services.conftest import World, build_world
-from tests.unit.services.test_enrolment import snapshot
+from tests.unit.services.helpers import snapshot
 from tests.unit.services.test_payments import FakeGateway, make_service, pending_enrolment
 
 from rocket_core import model as m

@@ -14,6 +14,7 @@ from uuid import UUID, uuid4
 import attrs
 import pytest
 from tests.unit.services.conftest import TODAY, World
+from tests.unit.services.helpers import ROLES, add_cohort, sessions_of, snapshot
 
 from rocket_core import model as m
 from rocket_core.errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationError
@@ -29,15 +30,6 @@ from rocket_core.permissions import Actor
 from rocket_core.services.enrolment import EnrolmentService
 from rocket_core.services.makeup import issue_token
 
-ROLES = (
-    "super_admin",
-    "campus_manager",
-    "other_manager",
-    "lead_instructor",
-    "other_instructor",
-    "teaching_assistant",
-    "front_desk",
-)
 #: Who may "create / approve enrolment" at the world's campus.
 ENROLS = {"super_admin", "campus_manager", "front_desk"}
 
@@ -64,50 +56,6 @@ def add_student(
     )
     world.add(student)
     return student
-
-
-def add_cohort(
-    world: World,
-    *,
-    capacity: int = 3,
-    status: m.CohortStatus = m.CohortStatus.OPEN,
-    campus: m.Campus | None = None,
-    program: m.Program | None = None,
-    start: date = date(2026, 2, 4),
-    sessions: int = 3,
-    name: str | None = None,
-) -> m.Cohort:
-    """Another cohort (default: same program and campus, Wednesdays from 4 February)."""
-    cohort = m.Cohort(
-        organisation_id=world.org_id,
-        program_id=(program or world.program).id,
-        campus_id=(campus or world.campus).id,
-        name=name or f"Cohort {uuid4().hex[:6]}",
-        start_date=start,
-        end_date=start + timedelta(weeks=max(sessions - 1, 0)),
-        max_capacity=capacity,
-        status=status,
-    )
-    world.add(
-        cohort,
-        *[
-            m.Session(
-                organisation_id=world.org_id,
-                cohort_id=cohort.id,
-                session_number=n + 1,
-                scheduled_date=start + timedelta(weeks=n),
-                scheduled_start_time=time(10, 0),
-                scheduled_end_time=time(11, 30),
-            )
-            for n in range(sessions)
-        ],
-    )
-    return cohort
-
-
-def sessions_of(world: World, cohort: m.Cohort) -> list[m.Session]:
-    with world.uow() as uow:
-        return uow.sessions.list_for_cohort(cohort.id)
 
 
 def load(world: World, enrolment_id: UUID) -> m.Enrolment:
@@ -156,16 +104,6 @@ def active(
     cohort = cohort or world.cohort
     enrolment = enrolled(world, student, cohort)
     return service(world).start(admin(world), enrolment.id, on=cohort.start_date)
-
-
-def snapshot(world: World) -> dict[tuple[str, UUID], dict[str, Any]]:
-    """Everything committed in the store (to prove that a failed use case wrote nothing)."""
-    with world.store.lock:
-        return {
-            (cls.__name__, entity_id): attrs.asdict(entity)  # type: ignore[arg-type]
-            for cls, table in world.store.tables.items()
-            for entity_id, entity in table.items()
-        }
 
 
 def audit_entries(world: World, entity_id: UUID) -> list[m.AuditEntry]:

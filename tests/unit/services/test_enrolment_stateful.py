@@ -29,7 +29,8 @@ from hypothesis.stateful import (
     rule,
 )
 from tests.unit.services.conftest import TODAY, World, build_world
-from tests.unit.services.test_enrolment import add_cohort, add_student, snapshot
+from tests.unit.services.helpers import add_cohort, snapshot
+from tests.unit.services.test_enrolment import add_student
 
 from rocket_core import model as m
 from rocket_core.errors import Conflict

@@ -9,21 +9,13 @@ from uuid import UUID, uuid4
 
 import pytest
 from tests.unit.services.conftest import World
+from tests.unit.services.helpers import ROLES, elsewhere, snapshot
 
 from rocket_core import model as m
 from rocket_core.errors import Conflict, Forbidden, NotFound, ValidationError
 from rocket_core.model import EnrolmentStatus as S
 from rocket_core.services.families import FamilyService, StudentProfile
 
-ACTORS = [
-    "super_admin",
-    "campus_manager",
-    "other_manager",
-    "lead_instructor",
-    "other_instructor",
-    "teaching_assistant",
-    "front_desk",
-]
 #: Roles that manage families (MANAGE_ENROLMENTS): super admin, campus manager, front desk.
 MANAGERS = {"super_admin", "campus_manager", "other_manager", "front_desk"}
 
@@ -52,10 +44,6 @@ def drop(world: World, enrolment: m.Enrolment) -> None:
     with world.uow() as uow:
         uow.enrolments.get(enrolment.id).drop(on=date(2026, 1, 20), reason="moved interstate")
         uow.commit()
-
-
-def snapshot(world: World) -> tuple[int, ...]:
-    return tuple(world.store.count(cls) for cls in (m.Family, m.Student, m.AuditEntry))
 
 
 def stored_family(world: World, family_id: UUID) -> m.Family:
@@ -169,7 +157,7 @@ def test_a_bad_email_is_a_validation_error(world: World, service: FamilyService)
     assert error.value.field == "Family.primary_contact_email"
 
 
-@pytest.mark.parametrize("who", ACTORS)
+@pytest.mark.parametrize("who", ROLES)
 def test_who_may_create_a_family(world: World, service: FamilyService, who: str) -> None:
     call = lambda: service.create_family(  # noqa: E731
         world.actor(who), primary_contact_name="Priya Patel", primary_contact_email="p@x.example"
@@ -348,7 +336,7 @@ def test_deactivating_a_family_deactivates_its_children(
     assert snapshot(world) == before
 
 
-@pytest.mark.parametrize("who", ACTORS)
+@pytest.mark.parametrize("who", ROLES)
 def test_who_may_deactivate_a_family(world: World, service: FamilyService, who: str) -> None:
     call = lambda: service.deactivate_family(world.actor(who), world.other_family.id)  # noqa: E731
     if who in MANAGERS:
@@ -439,7 +427,7 @@ def test_a_student_login_email_is_unique(world: World, service: FamilyService) -
     assert snapshot(world) == before
 
 
-@pytest.mark.parametrize("who", ACTORS)
+@pytest.mark.parametrize("who", ROLES)
 def test_who_may_add_a_student(world: World, service: FamilyService, who: str) -> None:
     enrol(world, world.child)  # the Nguyens are a Werribee family
     call = lambda: service.add_student(  # noqa: E731
@@ -507,7 +495,7 @@ def test_deactivating_a_student_with_a_live_enrolment_is_refused(
     assert [e.action for e in audit_of(world, world.child.id)] == ["student.deactivate"]
 
 
-@pytest.mark.parametrize("who", ACTORS)
+@pytest.mark.parametrize("who", ROLES)
 def test_who_may_change_and_deactivate_a_student(
     world: World, service: FamilyService, who: str
 ) -> None:
@@ -607,29 +595,13 @@ def test_the_teacher_of_an_upcoming_makeup_visit_sees_medical_information(
     world: World, service: FamilyService
 ) -> None:
     """Grace teaches a Geelong cohort; Alex comes to one of its sessions as a makeup."""
-    geelong = m.Cohort(
-        organisation_id=world.org_id,
-        program_id=world.program.id,
-        campus_id=world.other_campus.id,
+    _, visit = elsewhere(
+        world,
+        "other_instructor",
+        date(2026, 2, 3),
+        time(16, 0),
+        time(17, 0),
         name="Scratch Basics - Geelong",
-        start_date=date(2026, 2, 3),
-        end_date=date(2026, 2, 24),
-        max_capacity=5,
-        status=m.CohortStatus.OPEN,
-    )
-    visit = m.Session(
-        organisation_id=world.org_id,
-        cohort_id=geelong.id,
-        session_number=1,
-        scheduled_date=date(2026, 2, 3),
-        scheduled_start_time=time(16, 0),
-        scheduled_end_time=time(17, 0),
-    )
-    grace = m.CohortStaff(
-        organisation_id=world.org_id,
-        cohort_id=geelong.id,
-        staff_id=world.staff["other_instructor"].id,
-        role=m.CohortStaffRole.LEAD_INSTRUCTOR,
     )
     home = enrol(world, world.other_child)  # Alex studies at Werribee
     token = m.MakeupToken(
@@ -644,7 +616,7 @@ def test_the_teacher_of_an_upcoming_makeup_visit_sees_medical_information(
         redeemed_session_id=visit.id,
         redeemed_at=world.clock.now(),
     )
-    world.add(geelong, visit, grace, token)
+    world.add(token)
     with_medical(world, world.other_child)
 
     profile = service.student_profile(world.actor("other_instructor"), world.other_child.id)

@@ -18,9 +18,8 @@ from uuid import UUID, uuid4
 import attrs
 import pytest
 from tests.unit.services.conftest import TODAY, World
+from tests.unit.services.helpers import ROLES, add_cohort
 from tests.unit.services.test_enrolment import (
-    ROLES,
-    add_cohort,
     add_student,
     admin,
     audit_actions,

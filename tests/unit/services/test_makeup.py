@@ -14,8 +14,8 @@ from uuid import UUID, uuid4
 import attrs
 import pytest
 from tests.unit.services.conftest import TODAY, World
+from tests.unit.services.helpers import ROLES
 from tests.unit.services.test_enrolment import (
-    ROLES,
     active,
     add_cohort,
     add_student,

@@ -3,30 +3,19 @@ assignments; every rule, every bad input and the permission walk of each use cas
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, time
 from decimal import Decimal
 from typing import Any
 from uuid import uuid4
 
-import attrs
 import pytest
 from tests.unit.services.conftest import World
+from tests.unit.services.helpers import ROLES, snapshot, sorted_audit_actions, walk
 
 from rocket_core import model as m
 from rocket_core.errors import Conflict, Forbidden, NotFound, ValidationError
-from rocket_core.permissions import Actor
 from rocket_core.services.organisation import NO_PASSWORD, OrganisationService
 
-ROLES = (
-    "super_admin",
-    "campus_manager",
-    "other_manager",
-    "lead_instructor",
-    "other_instructor",
-    "teaching_assistant",
-    "front_desk",
-)
 SUPER_ADMIN_ONLY = {"super_admin"}
 CAMPUS_SETTINGS = {"super_admin", "campus_manager"}
 
@@ -34,33 +23,6 @@ CAMPUS_SETTINGS = {"super_admin", "campus_manager"}
 @pytest.fixture
 def service(world: World) -> OrganisationService:
     return OrganisationService(world.make_uow, world.clock, world.bus)
-
-
-def snapshot(world: World) -> dict[tuple[str, Any], dict[str, Any]]:
-    """Every committed entity's fields: equal before and after means nothing was written."""
-    return {
-        (cls.__name__, entity_id): attrs.asdict(entity)  # type: ignore[arg-type]
-        for cls, table in world.store.tables.items()
-        for entity_id, entity in table.items()
-    }
-
-
-def audit_actions(world: World, entity_id: Any) -> list[str]:
-    """The audited actions on an entity, sorted (the fixed clock gives them one time)."""
-    with world.uow() as uow:
-        return sorted(entry.action for entry in uow.audit.list_for_entity(entity_id))
-
-
-def walk(world: World, who: str, allowed: set[str], call: Callable[[Actor], object]) -> None:
-    """``who`` may run ``call`` when in ``allowed``; otherwise Forbidden and nothing written."""
-    actor = world.actor(who)
-    if who in allowed:
-        call(actor)
-        return
-    before = snapshot(world)
-    with pytest.raises(Forbidden):
-        call(actor)
-    assert snapshot(world) == before
 
 
 def other_organisation(world: World) -> tuple[m.Organisation, m.Campus, m.Staff]:
@@ -116,7 +78,7 @@ def test_an_unchanged_organisation_writes_no_audit(
     world: World, service: OrganisationService
 ) -> None:
     service.update_organisation(world.actor("super_admin"), name="Rocket Academy")
-    assert audit_actions(world, world.org_id) == []
+    assert sorted_audit_actions(world, world.org_id) == []
 
 
 @pytest.mark.parametrize(
@@ -211,7 +173,7 @@ def test_super_admin_creates_a_campus_in_its_time_zone(
     )
     assert stored.contact_email == "freo@rocket.example"
     assert stored.created_at == world.clock.now()
-    assert audit_actions(world, campus.id) == ["campus.create"]
+    assert sorted_audit_actions(world, campus.id) == ["campus.create"]
 
 
 @pytest.mark.parametrize(
@@ -329,7 +291,7 @@ def test_a_closure_date_is_added_and_reports_the_sessions_on_that_day(
     assert stored.is_closed_on(day)
     with world.uow() as uow:  # the session itself is untouched: staff decide
         assert uow.sessions.get(world.sessions[1].id).status is m.SessionStatus.SCHEDULED
-    assert audit_actions(world, world.campus.id) == ["campus.closure_add"]
+    assert sorted_audit_actions(world, world.campus.id) == ["campus.closure_add"]
 
 
 def test_closure_dates_stay_in_date_order(world: World, service: OrganisationService) -> None:
@@ -376,7 +338,10 @@ def test_a_closure_date_is_removed(world: World, service: OrganisationService) -
     campus = service.remove_closure_date(manager, world.campus.id, day=date(2026, 4, 6))
     assert campus.closure_dates == ()
     assert not load_campus(world, world.campus.id).is_closed_on(date(2026, 4, 6))
-    assert audit_actions(world, world.campus.id) == ["campus.closure_add", "campus.closure_remove"]
+    assert sorted_audit_actions(world, world.campus.id) == [
+        "campus.closure_add",
+        "campus.closure_remove",
+    ]
     with pytest.raises(NotFound, match="ClosureDate 2026-04-06"):
         service.remove_closure_date(manager, world.campus.id, day=date(2026, 4, 6))
 
@@ -424,7 +389,10 @@ def test_a_deactivated_campus_keeps_its_history(world: World, service: Organisat
         service.deactivate_campus(world.actor("super_admin"), world.campus.id)
     again = service.reactivate_campus(world.actor("super_admin"), world.campus.id)
     assert again.is_active
-    assert audit_actions(world, world.campus.id) == ["campus.deactivate", "campus.reactivate"]
+    assert sorted_audit_actions(world, world.campus.id) == [
+        "campus.deactivate",
+        "campus.reactivate",
+    ]
     with pytest.raises(Conflict, match="already active"):
         service.reactivate_campus(world.actor("super_admin"), world.campus.id)
 
@@ -469,7 +437,7 @@ def test_super_admin_creates_a_staff_account_that_cannot_log_in_yet(
         date(2026, 1, 5),
     )
     assert stored.qualifications[0].reference == "WWC1"
-    assert audit_actions(world, staff.id) == ["staff.create"]
+    assert sorted_audit_actions(world, staff.id) == ["staff.create"]
     assert world.actor("super_admin").role is m.StaffRole.SUPER_ADMIN
     new = world.store.tables[m.Staff][staff.id]
     assert new.created_at == world.clock.now()
@@ -676,7 +644,7 @@ def test_a_deactivated_instructor_cannot_act_and_their_sessions_are_listed(
     with world.uow() as uow:  # history and assignments stay
         assert uow.cohort_staff.find_assignment(world.cohort.id, linus.id) is not None
         assert uow.campus_staff.find_assignment(world.campus.id, linus.id) is not None
-    assert audit_actions(world, linus.id) == ["staff.deactivate"]
+    assert sorted_audit_actions(world, linus.id) == ["staff.deactivate"]
 
 
 def test_sessions_already_held_or_cancelled_are_not_listed_on_deactivation(
@@ -743,7 +711,7 @@ def test_staff_are_assigned_to_another_campus(world: World, service: Organisatio
     assert (assignment.staff_id, assignment.campus_id) == (grace.id, world.campus.id)
     assert assignment.assigned_at == world.clock.now()
     assert world.actor("other_instructor").campus_ids == {world.campus.id, world.other_campus.id}
-    assert audit_actions(world, assignment.id) == ["campus_staff.assign"]
+    assert sorted_audit_actions(world, assignment.id) == ["campus_staff.assign"]
 
 
 def test_a_duplicate_assignment_is_a_conflict(world: World, service: OrganisationService) -> None:
@@ -774,7 +742,7 @@ def test_staff_are_unassigned_from_a_campus(world: World, service: OrganisationS
     fran = world.staff["front_desk"]
     removed = service.unassign_from_campus(world.actor("super_admin"), fran.id, world.campus.id)
     assert world.actor("front_desk").campus_ids == frozenset()
-    assert audit_actions(world, removed.id) == ["campus_staff.unassign"]
+    assert sorted_audit_actions(world, removed.id) == ["campus_staff.unassign"]
     with pytest.raises(NotFound, match="CampusStaff"):
         service.unassign_from_campus(world.actor("super_admin"), fran.id, world.campus.id)
 

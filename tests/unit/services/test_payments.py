@@ -19,6 +19,7 @@ from uuid import UUID, uuid4
 import attrs
 import pytest
 from tests.unit.services.conftest import TODAY, World
+from tests.unit.services.helpers import ROLES
 from tests.unit.services.test_enrolment import audit_actions, audit_entries, published, refused
 
 from rocket_core import model as m
@@ -45,15 +46,6 @@ from rocket_core.services.enrolment import EnrolmentService
 from rocket_core.services.ledger import EntryKind
 from rocket_core.services.payments import PaymentService
 
-ROLES = (
-    "super_admin",
-    "campus_manager",
-    "other_manager",
-    "lead_instructor",
-    "other_instructor",
-    "teaching_assistant",
-    "front_desk",
-)
 #: Who may record payments (and apply credit) for a family of the Werribee campus.
 RECORDS = {"super_admin", "campus_manager", "front_desk"}
 #: Who may see a Werribee family's ledger.

@@ -8,16 +8,23 @@ The world's cohort meets on Mondays 2, 9, 16 and 23 February 2026, 16:00-17:30 a
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
-import attrs
 import pytest
 from tests.unit.services.conftest import MELBOURNE, TODAY, World
+from tests.unit.services.helpers import (
+    ROLES,
+    add_cohort,
+    elsewhere,
+    snapshot,
+    sorted_audit_actions,
+    walk,
+    work_at_werribee,
+)
 
 from rocket_core import model as m
 from rocket_core.errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationError
@@ -26,18 +33,8 @@ from rocket_core.events import (
     SessionCancelled,
     SessionRescheduled,
 )
-from rocket_core.permissions import Actor
 from rocket_core.services.scheduling import SchedulingService
 
-ROLES = (
-    "super_admin",
-    "campus_manager",
-    "other_manager",
-    "lead_instructor",
-    "other_instructor",
-    "teaching_assistant",
-    "front_desk",
-)
 SUPER_ADMIN_ONLY = {"super_admin"}
 COHORT_MANAGERS = {"super_admin", "campus_manager"}
 S = m.EnrolmentStatus
@@ -49,32 +46,6 @@ def service(world: World) -> SchedulingService:
 
 
 # -- helpers ---------------------------------------------------------------------------------
-
-
-def snapshot(world: World) -> dict[tuple[str, Any], dict[str, Any]]:
-    """Every committed entity's fields: equal before and after means nothing was written."""
-    return {
-        (cls.__name__, entity_id): attrs.asdict(entity)  # type: ignore[arg-type]
-        for cls, table in world.store.tables.items()
-        for entity_id, entity in table.items()
-    }
-
-
-def walk(world: World, who: str, allowed: set[str], call: Callable[[Actor], object]) -> None:
-    """``who`` may run ``call`` when in ``allowed``; otherwise Forbidden and nothing written."""
-    actor = world.actor(who)
-    if who in allowed:
-        call(actor)
-        return
-    before = snapshot(world)
-    with pytest.raises(Forbidden):
-        call(actor)
-    assert snapshot(world) == before
-
-
-def audit_actions(world: World, entity_id: UUID) -> list[str]:
-    with world.uow() as uow:
-        return sorted(entry.action for entry in uow.audit.list_for_entity(entity_id))
 
 
 def load(world: World, cls: type[Any], entity_id: UUID) -> Any:
@@ -125,81 +96,17 @@ def enrol(world: World, child: m.Student, status: m.EnrolmentStatus, **fields: A
     return enrolment
 
 
-def elsewhere(
-    world: World,
-    who: str,
-    day: date,
-    start: time,
-    end: time,
-    *,
-    campus: m.Campus | None = None,
-    as_lead: bool = True,
-) -> tuple[m.Cohort, m.Session]:
-    """A one-session cohort at another campus (Geelong unless given) taught by ``who``."""
-    campus = campus or world.other_campus
-    cohort = m.Cohort(
-        organisation_id=world.org_id,
-        program_id=world.program.id,
-        campus_id=campus.id,
-        name=f"Scratch Basics - {campus.name} {day:%a}",
-        start_date=day,
-        end_date=day,
-        max_capacity=8,
-        status=m.CohortStatus.OPEN,
-    )
-    staff_id = world.staff[who].id
-    session = m.Session(
-        organisation_id=world.org_id,
-        cohort_id=cohort.id,
-        session_number=1,
-        scheduled_date=day,
-        scheduled_start_time=start,
-        scheduled_end_time=end,
-        lead_instructor_id=staff_id if as_lead else None,
-    )
-    assignment = m.CohortStaff(
-        organisation_id=world.org_id,
-        cohort_id=cohort.id,
-        staff_id=staff_id,
-        role=m.CohortStaffRole.LEAD_INSTRUCTOR if as_lead else m.CohortStaffRole.TEACHING_ASSISTANT,
-    )
-    world.add(cohort, session, assignment)
-    return cohort, session
-
-
-def work_at_werribee(world: World, who: str) -> None:
-    world.add(
-        m.CampusStaff(
-            organisation_id=world.org_id, campus_id=world.campus.id, staff_id=world.staff[who].id
-        )
-    )
-
-
 def draft_cohort(world: World, *, sessions: int = 2) -> m.Cohort:
-    cohort = m.Cohort(
-        organisation_id=world.org_id,
-        program_id=world.program.id,
-        campus_id=world.campus.id,
+    """A draft Wednesday cohort at Werribee, 4-25 February, with ``sessions`` sessions."""
+    return add_cohort(
+        world,
         name="Scratch Basics - Term 1 Wed",
-        start_date=date(2026, 2, 4),
-        end_date=date(2026, 2, 25),
-        max_capacity=10,
+        status=m.CohortStatus.DRAFT,
+        capacity=10,
+        sessions=sessions,
+        end=date(2026, 2, 25),
+        times=(time(16, 0), time(17, 0)),
     )
-    world.add(
-        cohort,
-        *[
-            m.Session(
-                organisation_id=world.org_id,
-                cohort_id=cohort.id,
-                session_number=n + 1,
-                scheduled_date=date(2026, 2, 4 + 7 * n),
-                scheduled_start_time=time(16, 0),
-                scheduled_end_time=time(17, 0),
-            )
-            for n in range(sessions)
-        ],
-    )
-    return cohort
 
 
 def at(year: int, month: int, day: int, hour: int, minute: int = 0) -> datetime:
@@ -229,7 +136,7 @@ def test_super_admin_creates_a_program(world: World, service: SchedulingService)
         Decimal("420.00"),
     )
     assert stored.is_active
-    assert audit_actions(world, program.id) == ["program.create"]
+    assert sorted_audit_actions(world, program.id) == ["program.create"]
 
 
 @pytest.mark.parametrize(
@@ -343,7 +250,7 @@ def test_a_cohort_inherits_the_programs_defaults(world: World, service: Scheduli
     assert stored.tuition_price == Decimal("320.00")  # the program's default price
     assert stored.end_date == date(2026, 6, 16)  # 8 weeks from Wednesday 22 April
     assert (stored.current_enrolments, stored.max_capacity, stored.room) == (0, 8, None)
-    assert audit_actions(world, cohort.id) == ["cohort.create"]
+    assert sorted_audit_actions(world, cohort.id) == ["cohort.create"]
 
 
 def test_a_cohorts_defaults_are_overridable(world: World, service: SchedulingService) -> None:
@@ -522,7 +429,7 @@ def test_a_draft_cohort_with_sessions_opens(world: World, service: SchedulingSer
     cohort = service.open_cohort(world.actor("campus_manager"), draft.id)
     assert cohort.status is m.CohortStatus.OPEN
     assert load(world, m.Cohort, draft.id).status is m.CohortStatus.OPEN
-    assert audit_actions(world, draft.id) == ["cohort.open"]
+    assert sorted_audit_actions(world, draft.id) == ["cohort.open"]
     with pytest.raises(InvalidTransition, match="cannot open from status 'open'"):
         service.open_cohort(world.actor("campus_manager"), draft.id)
 
@@ -640,7 +547,7 @@ def test_a_new_lead_replaces_the_old_one_on_upcoming_sessions(
     }
     assert world.actor("other_instructor").cohort_ids == {world.cohort.id}
     assert world.actor("lead_instructor").cohort_ids == frozenset()
-    assert audit_actions(world, assignment.id) == ["cohort_staff.assign"]
+    assert sorted_audit_actions(world, assignment.id) == ["cohort_staff.assign"]
 
 
 def test_an_assistant_of_the_cohort_is_promoted_to_lead(
@@ -862,7 +769,7 @@ def test_an_assistant_helps_at_one_session(world: World, service: SchedulingServ
     actor = world.actor("other_instructor")
     assert actor.session_ids == {session.id}
     assert actor.cohort_ids == frozenset()
-    assert audit_actions(world, assignment.id) == ["session_staff.assign"]
+    assert sorted_audit_actions(world, assignment.id) == ["session_staff.assign"]
     with pytest.raises(Conflict, match="already teaches session 3"):
         service.assign_session_assistant(world.actor("campus_manager"), session.id, grace.id)
     removed = service.unassign_session_assistant(

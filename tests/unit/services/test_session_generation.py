@@ -4,29 +4,18 @@ double-booked teachers at any campus; and the pure pattern helpers."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 from typing import Any
 from uuid import UUID, uuid4
 
-import attrs
 import pytest
 from tests.unit.services.conftest import MELBOURNE, World
+from tests.unit.services.helpers import ROLES, elsewhere, snapshot, walk, work_at_werribee
 
 from rocket_core import model as m
-from rocket_core.errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationError
-from rocket_core.permissions import Actor
+from rocket_core.errors import Conflict, InvalidTransition, NotFound, ValidationError
 from rocket_core.services.scheduling import SchedulingService, WeeklyPattern, plan_dates
 
-ROLES = (
-    "super_admin",
-    "campus_manager",
-    "other_manager",
-    "lead_instructor",
-    "other_instructor",
-    "teaching_assistant",
-    "front_desk",
-)
 COHORT_MANAGERS = {"super_admin", "campus_manager"}
 MONDAY, WEDNESDAY, SUNDAY = 0, 2, 6
 
@@ -34,26 +23,6 @@ MONDAY, WEDNESDAY, SUNDAY = 0, 2, 6
 @pytest.fixture
 def service(world: World) -> SchedulingService:
     return SchedulingService(world.make_uow, world.clock, world.bus)
-
-
-def snapshot(world: World) -> dict[tuple[str, Any], dict[str, Any]]:
-    """Every committed entity's fields: equal before and after means nothing was written."""
-    return {
-        (cls.__name__, entity_id): attrs.asdict(entity)  # type: ignore[arg-type]
-        for cls, table in world.store.tables.items()
-        for entity_id, entity in table.items()
-    }
-
-
-def walk(world: World, who: str, allowed: set[str], call: Callable[[Actor], object]) -> None:
-    actor = world.actor(who)
-    if who in allowed:
-        call(actor)
-        return
-    before = snapshot(world)
-    with pytest.raises(Forbidden):
-        call(actor)
-    assert snapshot(world) == before
 
 
 def new_cohort(
@@ -93,49 +62,6 @@ def stored_sessions(world: World, cohort_id: UUID) -> list[m.Session]:
 
 def utc(session: m.Session, timezone: str = MELBOURNE) -> datetime:
     return session.starts_at(timezone).astimezone(UTC)
-
-
-def teaches_elsewhere(
-    world: World, who: str, campus: m.Campus, day: date, start: time, end: time
-) -> m.Cohort:
-    """``who`` leads a one-session cohort at ``campus``."""
-    cohort = m.Cohort(
-        organisation_id=world.org_id,
-        program_id=world.program.id,
-        campus_id=campus.id,
-        name=f"Python - {campus.name}",
-        start_date=day,
-        end_date=day,
-        max_capacity=8,
-        status=m.CohortStatus.OPEN,
-    )
-    world.add(
-        cohort,
-        m.Session(
-            organisation_id=world.org_id,
-            cohort_id=cohort.id,
-            session_number=1,
-            scheduled_date=day,
-            scheduled_start_time=start,
-            scheduled_end_time=end,
-            lead_instructor_id=world.staff[who].id,
-        ),
-        m.CohortStaff(
-            organisation_id=world.org_id,
-            cohort_id=cohort.id,
-            staff_id=world.staff[who].id,
-            role=m.CohortStaffRole.LEAD_INSTRUCTOR,
-        ),
-    )
-    return cohort
-
-
-def work_at_werribee(world: World, who: str) -> None:
-    world.add(
-        m.CampusStaff(
-            organisation_id=world.org_id, campus_id=world.campus.id, staff_id=world.staff[who].id
-        )
-    )
 
 
 # -- the weekly pattern and closures ---------------------------------------------------------
@@ -254,7 +180,15 @@ def test_a_perth_clash_appears_only_once_melbourne_leaves_daylight_saving(
     grace = world.staff["other_instructor"]
     # 14:00-14:45 in Perth (UTC+8, no daylight saving) is 06:00-06:45 UTC. A Melbourne
     # Sunday class at 16:00-16:45 is 05:00-05:45 UTC until 5 April, 06:00-06:45 UTC after.
-    teaches_elsewhere(world, "other_instructor", perth, date(2026, 3, 29), time(14), time(14, 45))
+    elsewhere(
+        world,
+        "other_instructor",
+        date(2026, 3, 29),
+        time(14),
+        time(14, 45),
+        campus=perth,
+        name="Python - Perth",
+    )
     early = new_cohort(world, date(2026, 3, 22), date(2026, 3, 29), name="March Sundays")
     result = service.generate_sessions(
         world.actor("super_admin"),
@@ -266,7 +200,15 @@ def test_a_perth_clash_appears_only_once_melbourne_leaves_daylight_saving(
     )
     assert len(result.sessions) == 2
 
-    teaches_elsewhere(world, "other_instructor", perth, date(2026, 4, 12), time(14), time(14, 45))
+    elsewhere(
+        world,
+        "other_instructor",
+        date(2026, 4, 12),
+        time(14),
+        time(14, 45),
+        campus=perth,
+        name="Python - Perth",
+    )
     late = new_cohort(world, date(2026, 4, 5), date(2026, 4, 19), name="April Sundays")
     before = snapshot(world)
     with pytest.raises(Conflict) as info:

@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 import attrs
 import pytest
 from tests.unit.services.conftest import TODAY, World
+from tests.unit.services.helpers import add_cohort
 from tests.unit.services.test_enrolment import (
-    add_cohort,
     admin,
     audit_entries,
     enquiry,
