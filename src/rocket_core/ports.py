@@ -7,11 +7,11 @@ another organisation is simply not found. Adapters (memory, SQL, Stripe, SMTP) s
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from types import TracebackType
-from typing import ClassVar, Generic, Self, TypeVar
+from typing import ClassVar, Generic, NamedTuple, Self, TypeVar
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -33,6 +33,8 @@ from rocket_core.model import (
     Entity,
     Family,
     Invoice,
+    InvoiceStatus,
+    LineItem,
     MakeupToken,
     MakeupTokenStatus,
     Message,
@@ -611,6 +613,186 @@ class LifecycleRepository(ABC):
         ``actual_end_time`` is left as it is. Cancelled sessions are never touched."""
 
 
+class TermInvoicingRepository(ABC):
+    """Term invoicing in bulk (``TermInvoicingService.run_term``), in the unit of work's
+    organisation: a page of families' enrolments read as plain rows, then a batch of invoices
+    issued at once with their discounts, balances and audit entries (on SQL a handful of
+    statements a page whatever its size, COPY on Postgres; no entity is loaded).
+
+    Families are taken in pages by id (``after`` exclusive), so a family's enrolments are
+    always read and invoiced in one transaction and its sibling ranks decided in one place.
+    Use a unit of work of its own for each page: on SQL, entities loaded earlier in the same
+    transaction do not see these changes. A run may read its next page while the previous
+    one's unit of work is still writing (the pages' families are different): nothing a page
+    reads is written by another page of the same run.
+    """
+
+    #: Enrolment statuses a term run invoices.
+    INVOICED: ClassVar[frozenset[EnrolmentStatus]] = frozenset(
+        {EnrolmentStatus.PENDING_PAYMENT, EnrolmentStatus.ENROLLED}
+    )
+    #: Enrolment statuses that make a child count for the sibling discount (those of
+    #: ``rocket_core.services.invoicing.SIBLING_STATUSES``).
+    COUNTED: ClassVar[frozenset[EnrolmentStatus]] = frozenset(
+        {
+            EnrolmentStatus.PENDING_PAYMENT,
+            EnrolmentStatus.ENROLLED,
+            EnrolmentStatus.ACTIVE,
+            EnrolmentStatus.COMPLETED,
+            EnrolmentStatus.TRANSFERRED,
+        }
+    )
+    #: The audit action of an invoice issued by a term run.
+    ISSUE: ClassVar[str] = "invoice.issue"
+
+    class TermEnrolment(NamedTuple):
+        """An enrolment of a family's child in a cohort that ends on or after the term's first
+        day, in a COUNTED status: one to invoice, or one that counts for a sibling's rank."""
+
+        id: UUID
+        family_id: UUID
+        student_id: UUID
+        status: EnrolmentStatus
+        enrolment_date: datetime
+        start_date: date | None
+        tuition_override: Decimal | None
+        discount_applied: Decimal
+        cohort_id: UUID
+        cohort_name: str
+        cohort_start: date
+        cohort_end: date
+        cohort_price: Decimal | None
+        program_name: str
+        program_price: Decimal | None
+        #: The cohort's sessions that are not cancelled (0 unless the enrolment is INVOICED in
+        #: a cohort starting in the term).
+        sessions_total: int
+        #: Those of them dated on or after ``today``, or the enrolment's own later start date.
+        sessions_remaining: int
+        #: The earliest invoice of the enrolment that is not void: (created_at, number).
+        first_charge: tuple[datetime, str] | None
+        #: The student's display name (preferred or first name, last name).
+        student_name: str
+
+    class TermPage(NamedTuple):
+        """One page of families: the last family id of the page (the next page's ``after``;
+        None when there was no family left) and their TermEnrolment rows."""
+
+        upto: UUID | None
+        enrolments: tuple[TermInvoicingRepository.TermEnrolment, ...]
+
+    class TermInvoice(NamedTuple):
+        """An invoice a term run issues (nothing paid or credited yet: all of ``total_amount``
+        is outstanding; version 1), with what its audit entry records."""
+
+        id: UUID
+        invoice_number: str
+        family_id: UUID
+        enrolment_id: UUID
+        issue_date: date
+        due_date: date
+        #: Sent, or paid when the total is 0.00.
+        status: InvoiceStatus
+        line_items: tuple[LineItem, ...]
+        total_amount: Decimal
+        gst_amount: Decimal
+        #: The sibling discount (also the enrolment's ``discount_applied`` from now on).
+        discount_amount: Decimal
+        subtotal: Decimal
+        proration: Decimal
+        tuition: Decimal
+        sibling_rank: int
+        sessions_total: int
+        sessions_remaining: int
+        #: The enrolment's ``discount_applied`` before.
+        discount_before: Decimal
+        student_name: str
+        cohort_name: str
+        created_at: datetime
+
+    @abstractmethod
+    def lock_run(self) -> None:
+        """Take the organisation's term-run lock until this unit of work ends (a run holds
+        it, in a unit of work of its own, from its first page to its last): two runs never
+        invoice the same enrolment."""
+
+    @abstractmethod
+    def page(
+        self, after: UUID | None, size: int, *, first_day: date, last_day: date, today: date
+    ) -> TermInvoicingRepository.TermPage:
+        """The next ``size`` families by id after ``after`` and their TermEnrolment rows
+        (ordered by family, enrolment date, id).
+
+        First it locks every cohort starting between ``first_day`` and ``last_day`` in which
+        one of the families has an enrolment pending payment, against
+        ``CohortRepository.get_for_update``: the automatic invoice of such an enrolment takes
+        that lock, so the two never invoice it at the same time (the lock may be shared by
+        the pages of one run). The rows are read after that; an enrolment that became pending
+        payment in a cohort not locked meanwhile is left out (its automatic invoice follows).
+        """
+
+    @abstractmethod
+    def allocate_invoice_numbers(self, year: int, count: int) -> int:
+        """Take ``count`` invoice numbers of ``year`` at once (one statement: the counter goes
+        up by ``count``); the first of them. Same guarantees as
+        ``InvoiceRepository.next_number``: unique, never reused, given back on rollback."""
+
+    @abstractmethod
+    def issue(
+        self,
+        invoices: Sequence[TermInvoicingRepository.TermInvoice],
+        *,
+        first_day: date,
+        last_day: date,
+        at: datetime,
+    ) -> None:
+        """Issue the invoices (numbers from ``allocate_invoice_numbers``; at most one per
+        enrolment) all at once: insert them; set each enrolment's ``discount_applied`` to
+        its invoice's discount (its version goes up when that changes it); add each family's
+        sent invoices to its ``account_balance`` (its version goes up); and append one audit
+        entry per invoice, without an actor, at ``at``: ``ISSUE``, ``issue_summary`` and
+        ``issue_changes``, where the family's balance moves by each sent invoice in turn, in
+        number order."""
+
+    @staticmethod
+    def issue_summary(invoice: TermInvoicingRepository.TermInvoice) -> str:
+        """The audit summary of an issued invoice."""
+        return (
+            f"term invoice {invoice.invoice_number} for the enrolment of {invoice.student_name}"
+            f" in {invoice.cohort_name}: {invoice.total_amount} due {invoice.due_date.isoformat()}"
+        )[:500]
+
+    @staticmethod
+    def issue_changes(
+        invoice: TermInvoicingRepository.TermInvoice,
+        *,
+        first_day: date,
+        last_day: date,
+        balance: tuple[Decimal, Decimal],
+    ) -> dict[str, object]:
+        """The audit changes of an issued invoice (JSON values): its figures, the sibling
+        rank and sessions counted, the enrolment's discount and the family's ``balance``
+        (before, after) this invoice."""
+        return {
+            "enrolment_id": str(invoice.enrolment_id),
+            "family_id": str(invoice.family_id),
+            "term": [first_day.isoformat(), last_day.isoformat()],
+            "tuition": str(invoice.tuition),
+            "sibling_rank": invoice.sibling_rank,
+            "sessions": [invoice.sessions_remaining, invoice.sessions_total],
+            "subtotal": str(invoice.subtotal),
+            "discount_amount": str(invoice.discount_amount),
+            "proration": str(invoice.proration),
+            "gst_amount": str(invoice.gst_amount),
+            "total_amount": str(invoice.total_amount),
+            "status": invoice.status.value,
+            "issue_date": invoice.issue_date.isoformat(),
+            "due_date": invoice.due_date.isoformat(),
+            "discount_applied": [str(invoice.discount_before), str(invoice.discount_amount)],
+            "account_balance": [str(balance[0]), str(balance[1])],
+        }
+
+
 class UnitOfWork(ABC):
     """One business transaction in one organisation: all of it is saved, or none of it.
 
@@ -648,6 +830,7 @@ class UnitOfWork(ABC):
     notifications: NotificationRepository
     audit: AuditLog
     lifecycle: LifecycleRepository
+    term_invoicing: TermInvoicingRepository
 
     def __enter__(self) -> Self:
         self.begin()
@@ -733,8 +916,14 @@ class PaymentGateway(ABC):
         customer_id: str | None,
         payment_method_id: str | None = None,
         off_session: bool = False,
+        organisation_id: UUID | None = None,
+        family_id: UUID | None = None,
     ) -> PaymentIntentResult:
-        """Ask for ``amount`` AUD for an invoice (charged at once with a saved method)."""
+        """Ask for ``amount`` AUD for an invoice (charged at once with a saved method).
+
+        ``organisation_id`` and ``family_id`` go into the provider's metadata so that its
+        webhooks can be routed back to the right organisation; an adapter that cannot find
+        the organisation (given, or from the customer it created) refuses."""
 
     @abstractmethod
     def refund(self, *, payment_intent_id: str, amount: Decimal) -> RefundResult:

@@ -13,6 +13,7 @@ import attrs
 from rocket_adapters.memory import repositories as r
 from rocket_adapters.memory.lifecycle import MemoryLifecycleRepository
 from rocket_adapters.memory.store import UNIQUE_RULES, MemoryStore
+from rocket_adapters.memory.term_invoicing import MemoryTermInvoicingRepository
 from rocket_core import model as m
 from rocket_core.errors import Conflict, Forbidden
 from rocket_core.ports import UnitOfWork
@@ -80,6 +81,7 @@ class MemoryUnitOfWork(UnitOfWork):
         self.notifications = r.MemoryNotificationRepository(self, m.Notification)
         self.audit = r.MemoryAuditLog(self, m.AuditEntry)
         self.lifecycle = MemoryLifecycleRepository(self)
+        self.term_invoicing = MemoryTermInvoicingRepository(self)
 
     # -- transaction ----------------------------------------------------------------------
 
