@@ -317,6 +317,23 @@ class Refund(Entity):
     def __attrs_post_init__(self) -> None:
         c.require(self.amount > ZERO, "Refund.amount", "must be more than 0.00")
 
+    def succeed(self) -> None:
+        """pending -> succeeded: the provider paid the money out. Conflict otherwise."""
+        self._settle(RefundStatus.SUCCEEDED)
+
+    def fail(self) -> None:
+        """pending -> failed: the provider did not give the money back (failed or cancelled),
+        so the refund no longer counts. Conflict otherwise (a succeeded refund cannot fail)."""
+        self._settle(RefundStatus.FAILED)
+
+    def _settle(self, status: RefundStatus) -> None:
+        if self.status is not RefundStatus.PENDING:
+            raise Conflict(
+                f"Refund {self.id} is {self.status.value}: only a pending refund can become"
+                f" {status.value}"
+            )
+        self.status = status
+
 
 _CREDIT_NOTE_NUMBER = re.compile(r"CN-[0-9]{4}-[0-9]{6}")
 

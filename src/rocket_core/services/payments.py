@@ -157,18 +157,26 @@ def record_provider_refund(
     amount: Decimal,
     at: datetime,
     clock: Clock | None = None,
+    status: RefundStatus | str = RefundStatus.SUCCEEDED,
 ) -> Refund | None:
-    """Record a refund the payment provider made (a webhook), inside the caller's
-    transaction. Idempotent on ``stripe_refund_id``: a refund already recorded returns None,
-    unless it was pending, in which case it is now succeeded and returned. NotFound for a
-    PaymentIntent with no payment; Conflict for more than the payment has left to refund
-    (whatever the provider allowed)."""
+    """Record what the payment provider reports of a refund (a webhook), inside the caller's
+    transaction; idempotent on ``stripe_refund_id``.
+
+    ``status`` succeeded (the default): a refund already recorded returns None, unless it
+    was pending, in which case it is now succeeded and returned; an unknown one is recorded
+    as succeeded. ``status`` failed (Stripe's failed or canceled): a known pending refund
+    fails and no longer counts (the family's balance goes back down by its amount and what
+    it released from invoices is applied to them again) and is returned; a refund already
+    failed, or one Rocket never recorded, returns None (nothing to undo); a succeeded one is
+    a Conflict. NotFound for a PaymentIntent with no payment; Conflict for more than the
+    payment has left to refund (whatever the provider allowed)."""
     return _Books.inside(clock or _Stopped(at)).provider_refund(
         uow,
         stripe_refund_id=stripe_refund_id,
         payment_intent_id=payment_intent_id,
         amount=amount,
         at=at,
+        status=_provider_status(status),
     )
 
 
@@ -389,18 +397,24 @@ class _Books(Service):
         payment_intent_id: str,
         amount: Decimal,
         at: datetime,
+        status: RefundStatus = RefundStatus.SUCCEEDED,
     ) -> Refund | None:
         """``record_provider_refund`` (module docstring)."""
         payment = uow.payments.find_by_payment_intent(payment_intent_id)
         if payment is None:
             raise NotFound("Payment for PaymentIntent", payment_intent_id)
         known = uow.refunds.find_by_stripe_refund(stripe_refund_id)
+        if known is not None and known.payment_id != payment.id:
+            raise Conflict(f"Stripe refund {stripe_refund_id} is recorded for another payment")
+        if status is RefundStatus.FAILED:
+            if known is None or known.status is RefundStatus.FAILED:
+                return None
+            self.fail_refund(uow, payment, known)
+            return known
         if known is not None:
-            if known.payment_id != payment.id:
-                raise Conflict(f"Stripe refund {stripe_refund_id} is recorded for another payment")
             if known.status is not RefundStatus.PENDING:
                 return None
-            known.update(status=RefundStatus.SUCCEEDED)
+            known.succeed()
             self.audit(
                 uow,
                 None,
@@ -424,6 +438,62 @@ class _Books(Service):
         self._check_refundable(uow, payment, amount)
         self.enter_refund(uow, None, payment, refund)
         return refund
+
+    def fail_refund(self, uow: UnitOfWork, payment: Payment, refund: Refund) -> None:
+        """A pending refund failed at the provider: it no longer counts. What it released from
+        the payment's invoices is applied to them again (the placement without it says how
+        much) and the family's balance goes back down by its amount. An invoice that can no
+        longer take that money back (voided, credited or paid by other money meanwhile) is a
+        Conflict: staff must sort it out first."""
+        allocations = uow.allocations.list_for_payment(payment.id)
+        refunds = uow.refunds.list_for_payment(payment.id)
+        before = place(payment, allocations, refunds)
+        refund.fail()
+        after = place(payment, allocations, [r if r.id != refund.id else refund for r in refunds])
+        restored = released_by(after, before)
+        for invoice in sorted(uow.invoices.find_many(restored), key=lambda i: i.invoice_number):
+            amount = restored[invoice.id]
+            if not invoice.is_open or amount > invoice.amount_outstanding:
+                raise Conflict(
+                    f"refund {refund.stripe_refund_id} failed, but {invoice.invoice_number}"
+                    f" ({invoice.status.value}, {invoice.amount_outstanding} outstanding) cannot"
+                    f" take the {amount} it released back: sort the invoice out first"
+                )
+            paid, status = invoice.amount_paid, invoice.status
+            invoice.apply_payment(amount)
+            self.audit(
+                uow,
+                None,
+                "invoice.payment_restored",
+                invoice,
+                f"{amount} applied to {invoice.invoice_number} again: the refund failed,"
+                f" {invoice.amount_outstanding} outstanding",
+                {
+                    "refund_id": refund.id,
+                    "payment_id": payment.id,
+                    "amount": amount,
+                    "amount_paid": [paid, invoice.amount_paid],
+                    "status": [status, invoice.status],
+                },
+            )
+        family = uow.families.get(payment.family_id)
+        balance = family.account_balance
+        family.account_balance = balance - refund.amount
+        self.audit(
+            uow,
+            None,
+            "refund.failed",
+            refund,
+            f"the payment provider did not pay out refund {refund.stripe_refund_id} of"
+            f" {refund.amount} to {family.display_name}: it no longer counts",
+            {
+                "status": [RefundStatus.PENDING, RefundStatus.FAILED],
+                "payment_id": payment.id,
+                "to_credit": after.credit - before.credit,
+                "restored": {str(k): v for k, v in restored.items()},
+                "account_balance": [balance, family.account_balance],
+            },
+        )
 
     def _check_refundable(self, uow: UnitOfWork, payment: Payment, amount: Decimal) -> None:
         done = place(payment, (), uow.refunds.list_for_payment(payment.id)).refunded
@@ -697,6 +767,15 @@ def _method(method: PaymentMethod | str) -> PaymentMethod:
     except ValueError:
         allowed = ", ".join(m.value for m in PaymentMethod)
         raise ValidationError("Payment.payment_method", f"must be one of {allowed}") from None
+
+
+def _provider_status(status: RefundStatus | str) -> RefundStatus:
+    """A provider's final refund status: succeeded, or failed (Stripe's failed/canceled)."""
+    if status in ("failed", "canceled"):
+        return RefundStatus.FAILED
+    if status == "succeeded":
+        return RefundStatus.SUCCEEDED
+    raise ValidationError("Refund.status", f"must be succeeded, failed or canceled, not {status!r}")
 
 
 def _open_invoices(invoices: Iterable[Invoice]) -> list[Invoice]:

@@ -31,8 +31,11 @@ Decisions where the rules are silent:
   ``latest_charge.created`` when expanded), else the PaymentIntent's ``created``, else now.
 - **Event types Rocket does not act on** are not recorded (``ignored``): recording them
   would only fill the table.
-- **A refund that failed or was cancelled at Stripe** records nothing and is logged and
-  audited on its payment: a refund is only entered in the ledger when the money went back.
+- **A refund that failed or was cancelled at Stripe**: a refund Rocket recorded as pending
+  (``PaymentService.refund`` through the gateway) fails through ``record_provider_refund``
+  with that status: it no longer counts, the family's balance and the invoices it re-opened
+  go back. One Rocket never recorded records nothing and is logged and audited on its
+  payment: a refund is only entered in the ledger when the money went back.
 """
 
 from __future__ import annotations
@@ -139,7 +142,8 @@ class RecordPayment(Protocol):
 class RecordProviderRefund(Protocol):
     """``payments.record_provider_refund``: records a refund made at the provider inside the
     caller's transaction; idempotent on the Stripe refund id (None when it was recorded
-    already, the refund when a pending one is now succeeded)."""
+    already, the refund when a pending one is now succeeded, or with ``status`` failed or
+    canceled, now failed)."""
 
     def __call__(
         self,
@@ -151,6 +155,7 @@ class RecordProviderRefund(Protocol):
         amount: Decimal,
         at: datetime,
         clock: Clock | None = ...,
+        status: str = ...,
     ) -> Refund | None: ...
 
 
@@ -432,6 +437,21 @@ class WebhookService(Service):
     def _refund(self, uow: UnitOfWork, obj: Mapping[str, Any], intent_id: str) -> Refund | None:
         refund_id = _text(obj, "id", "refund")
         status = obj.get("status")
+        if status in ("failed", "canceled") and uow.refunds.find_by_stripe_refund(refund_id):
+            if uow.payments.find_by_payment_intent(intent_id) is None:
+                raise NotFound("Payment for PaymentIntent", intent_id)
+            _log.warning(
+                "Stripe refund %s of %s is %s: it no longer counts", refund_id, intent_id, status
+            )
+            return self._record_provider_refund(
+                uow,
+                stripe_refund_id=refund_id,
+                payment_intent_id=intent_id,
+                amount=money_from_cents(obj.get("amount"), "refund.amount"),
+                at=_instant(obj.get("created")) or self.clock.now(),
+                clock=self.clock,
+                status=status,
+            )
         if status != "succeeded":
             payment = uow.payments.find_by_payment_intent(intent_id)
             _log.warning("Stripe refund %s of %s is %s: not recorded", refund_id, intent_id, status)

@@ -997,7 +997,9 @@ def test_who_may_refund(world: World, enrolled_family: m.Enrolment, who: str) ->
 # -- provider refunds ---------------------------------------------------------------------
 
 
-def provider_refund(world: World, refund_id: str, intent: str, amount: str) -> m.Refund | None:
+def provider_refund(
+    world: World, refund_id: str, intent: str, amount: str, status: str = "succeeded"
+) -> m.Refund | None:
     with world.uow() as uow:
         done = payments.record_provider_refund(
             uow,
@@ -1005,6 +1007,7 @@ def provider_refund(world: World, refund_id: str, intent: str, amount: str) -> m
             payment_intent_id=intent,
             amount=D(amount),
             at=world.clock.now(),
+            status=status,
         )
         uow.commit()
     return done
@@ -1047,6 +1050,143 @@ def test_a_provider_refund_settles_our_pending_refund(
     assert audit_actions(world, ours.id) == ["refund.record", "refund.succeeded"]
     assert balance(world) == D("-60.00")
     books_agree(world)
+
+
+@pytest.mark.parametrize("status", ["failed", "canceled"])
+def test_a_pending_refund_that_fails_no_longer_counts(
+    world: World, enrolled_family: m.Enrolment, status: str
+) -> None:
+    bill = add_invoice(world, "100.00")
+    payment = card_payment(world, "150.00", bill.id)
+    intent = payment.stripe_payment_intent_id
+    assert intent is not None
+    ours = refund(world, payment.id, "80.00", gateway=FakeGateway(status="pending"))
+    assert ours.status is m.RefundStatus.PENDING
+    reopened = invoice(world, bill.id)
+    assert (reopened.status, reopened.amount_outstanding) == (I.PARTIAL, D("30.00"))
+    assert balance(world) == D("30.00")
+
+    failed = provider_refund(world, "re_1", intent, "80.00", status)
+
+    assert failed is not None
+    assert failed.id == ours.id
+    assert [r.status for r in refunds_of(world, payment.id)] == [m.RefundStatus.FAILED]
+    restored = invoice(world, bill.id)
+    assert (restored.status, restored.amount_paid, restored.amount_outstanding) == (
+        I.PAID,
+        D("100.00"),
+        D("0.00"),
+    )
+    assert balance(world) == D("-50.00")
+    assert audit_actions(world, ours.id) == ["refund.record", "refund.failed"]
+    assert audit_actions(world, bill.id)[-1] == "invoice.payment_restored"
+    books_agree(world)
+
+    # a second delivery (failed again, or a late "succeeded") changes nothing
+    assert provider_refund(world, "re_1", intent, "80.00", status) is None
+    assert provider_refund(world, "re_1", intent, "80.00") is None
+    assert [r.status for r in refunds_of(world, payment.id)] == [m.RefundStatus.FAILED]
+    assert balance(world) == D("-50.00")
+    assert invoice(world, bill.id).amount_outstanding == D("0.00")
+    assert audit_actions(world, ours.id) == ["refund.record", "refund.failed"]
+    books_agree(world)
+
+
+def test_a_failed_refund_frees_the_money_to_refund_again(
+    world: World, enrolled_family: m.Enrolment
+) -> None:
+    payment = card_payment(world, "100.00")
+    intent = payment.stripe_payment_intent_id
+    assert intent is not None
+    gateway = FakeGateway(status="pending")
+    refund(world, payment.id, "100.00", gateway=gateway)
+    provider_refund(world, "re_1", intent, "100.00", "failed")
+
+    gateway.status = "succeeded"
+    again = refund(world, payment.id, "100.00", gateway=gateway)
+
+    assert again.amount == D("100.00")
+    assert balance(world) == D("0.00")
+    books_agree(world)
+
+
+def test_failing_a_succeeded_refund_is_refused(world: World, enrolled_family: m.Enrolment) -> None:
+    payment = card_payment(world, "100.00")
+    intent = payment.stripe_payment_intent_id
+    assert intent is not None
+    refund(world, payment.id, "40.00", gateway=FakeGateway(status="pending"))
+    provider_refund(world, "re_1", intent, "40.00")
+
+    refused(world, Conflict, lambda: provider_refund(world, "re_1", intent, "40.00", "failed"))
+    assert [r.status for r in refunds_of(world, payment.id)] == [m.RefundStatus.SUCCEEDED]
+    books_agree(world)
+
+
+def test_a_failed_refund_whose_invoice_was_voided_meanwhile_is_a_conflict(
+    world: World, enrolled_family: m.Enrolment
+) -> None:
+    bill = add_invoice(world, "100.00")
+    payment = card_payment(world, "100.00", bill.id)
+    intent = payment.stripe_payment_intent_id
+    assert intent is not None
+    refund(world, payment.id, "100.00", gateway=FakeGateway(status="pending"))
+    void_invoice(world, bill.id)
+
+    refused(
+        world,
+        Conflict,
+        lambda: provider_refund(world, "re_1", intent, "100.00", "failed"),
+        "sort the invoice out",
+    )
+    assert [r.status for r in refunds_of(world, payment.id)] == [m.RefundStatus.PENDING]
+
+
+def test_a_failure_of_a_refund_never_recorded_records_nothing(
+    world: World, enrolled_family: m.Enrolment
+) -> None:
+    payment = card_payment(world, "100.00")
+    intent = payment.stripe_payment_intent_id
+    assert intent is not None
+
+    assert provider_refund(world, "re_unknown", intent, "40.00", "failed") is None
+    assert refunds_of(world, payment.id) == []
+    assert balance(world) == D("-100.00")
+
+
+def test_an_unknown_provider_refund_status_is_refused(
+    world: World, enrolled_family: m.Enrolment
+) -> None:
+    payment = card_payment(world, "100.00")
+    intent = payment.stripe_payment_intent_id
+    assert intent is not None
+    refused(
+        world, ValidationError, lambda: provider_refund(world, "re_1", intent, "1.00", "pending")
+    )
+
+
+def test_refund_status_moves_only_from_pending() -> None:
+    def made(status: m.RefundStatus) -> m.Refund:
+        return m.Refund(
+            organisation_id=uuid4(),
+            payment_id=uuid4(),
+            family_id=uuid4(),
+            amount=D("10.00"),
+            reason="test",
+            status=status,
+            refunded_at=datetime(2026, 3, 2, tzinfo=UTC),
+        )
+
+    pending = made(m.RefundStatus.PENDING)
+    pending.fail()
+    assert pending.status is m.RefundStatus.FAILED
+    settled = made(m.RefundStatus.PENDING)
+    settled.succeed()
+    assert settled.status is m.RefundStatus.SUCCEEDED
+    for status in (m.RefundStatus.SUCCEEDED, m.RefundStatus.FAILED):
+        with pytest.raises(Conflict):
+            made(status).fail()
+        with pytest.raises(Conflict):
+            made(status).succeed()
 
 
 def test_a_provider_refund_of_an_unknown_payment_intent_is_not_found(

@@ -573,6 +573,69 @@ def test_a_pending_or_failed_refund_records_no_refund(
     assert actions.count("refund.provider_failed") == 1
 
 
+@pytest.mark.parametrize(
+    ("event_type", "status"),
+    [("refund.updated", "failed"), ("charge.refund.updated", "canceled")],
+)
+def test_a_pending_refund_that_fails_at_stripe_no_longer_counts(
+    world: World, service: WebhookService, event_type: str, status: str
+) -> None:
+    from rocket_core.services.ledger import load_books, recount
+
+    invoice = sent_invoice(world)
+    intent_id = pay(world, service, invoice)
+    with world.uow() as uow:
+        payment = uow.payments.find_by_payment_intent(intent_id)
+        assert payment is not None
+        refund = m.Refund(
+            organisation_id=world.org_id,
+            payment_id=payment.id,
+            family_id=payment.family_id,
+            amount=Decimal("100.00"),
+            reason="withdrew",
+            status=m.RefundStatus.PENDING,
+            stripe_refund_id="re_pending1",
+            refunded_at=world.clock.now(),
+        )
+        uow.refunds.add(refund)
+        uow.invoices.get(invoice.id).unapply_payment(Decimal("100.00"))
+        uow.families.get(world.family.id).account_balance += Decimal("100.00")
+        uow.commit()
+    obj = refund_object(intent_id, 10000, status) | {"id": "re_pending1"}
+    evt = event_id()
+
+    result = service.handle(world.org_id, evt, event_type, obj)
+    again = service.handle(world.org_id, evt, event_type, obj)
+    other = service.handle(world.org_id, event_id(), "refund.updated", obj)
+
+    assert result.status is WebhookStatus.PROCESSED
+    assert [(r.id, r.status) for r in result.refunds] == [(refund.id, m.RefundStatus.FAILED)]
+    assert again.status is WebhookStatus.ALREADY_PROCESSED
+    assert other.refunds == ()
+    with world.uow() as uow:
+        stored = uow.invoices.get(invoice.id)
+        assert (stored.status, stored.amount_outstanding) == (m.InvoiceStatus.PAID, 0)
+        assert uow.families.get(world.family.id).account_balance == 0
+        assert uow.refunds.get(refund.id).status is m.RefundStatus.FAILED
+        assert [a.action for a in uow.audit.list_for_entity(refund.id)] == ["refund.failed"]
+        count = recount(load_books(uow, world.family.id))
+    assert count.ok, count.problems
+    assert counts(world) == (1, 3, 1)
+
+
+def test_a_failed_event_for_a_succeeded_refund_is_refused(
+    world: World, service: WebhookService
+) -> None:
+    invoice = sent_invoice(world)
+    intent_id = pay(world, service, invoice)
+    obj = refund_object(intent_id, 5000)
+    service.handle(world.org_id, event_id(), "refund.created", obj)
+
+    with pytest.raises(Conflict):
+        service.handle(world.org_id, event_id(), "refund.updated", obj | {"status": "failed"})
+    assert counts(world) == (1, 2, 1)
+
+
 def test_a_refund_of_an_unknown_payment_is_not_found(world: World, service: WebhookService) -> None:
     with pytest.raises(NotFound):
         service.handle(world.org_id, event_id(), "refund.created", refund_object("pi_nope", 100))
