@@ -654,45 +654,31 @@ audit_log = _tenant_table(
     refs={"actor_staff_id": "staff"},
 )
 
-#: The last invoice number handed out per organisation and year (INV-<year>-<6 digits>).
-invoice_number_counters = sa.Table(
-    "invoice_number_counters",
-    metadata,
-    sa.Column(
-        "organisation_id",
-        sa.Uuid,
-        sa.ForeignKey(
-            "organisations.id",
-            name="fk_invoice_number_counters_organisation_id",
-            deferrable=True,
-            initially="DEFERRED",
+
+def _counter_table(name: str) -> sa.Table:
+    """The last number of a document sequence handed out, per organisation and year."""
+    TENANT_TABLES.append(name)
+    return sa.Table(
+        name,
+        metadata,
+        sa.Column(
+            "organisation_id",
+            sa.Uuid,
+            sa.ForeignKey(
+                "organisations.id",
+                name=f"fk_{name}_organisation_id",
+                deferrable=True,
+                initially="DEFERRED",
+            ),
+            primary_key=True,
         ),
-        primary_key=True,
-    ),
-    sa.Column("year", sa.Integer, primary_key=True),
-    sa.Column("last_number", sa.Integer, nullable=False),
-    sa.CheckConstraint("last_number BETWEEN 1 AND 999999", name="last_number"),
-)
-TENANT_TABLES.append("invoice_number_counters")
+        sa.Column("year", sa.Integer, primary_key=True),
+        sa.Column("last_number", sa.Integer, nullable=False),
+        sa.CheckConstraint("last_number BETWEEN 1 AND 999999", name="last_number"),
+    )
 
 
-#: The last credit note number handed out per organisation and year (CN-<year>-<6 digits>).
-credit_note_number_counters = sa.Table(
-    "credit_note_number_counters",
-    metadata,
-    sa.Column(
-        "organisation_id",
-        sa.Uuid,
-        sa.ForeignKey(
-            "organisations.id",
-            name="fk_credit_note_number_counters_organisation_id",
-            deferrable=True,
-            initially="DEFERRED",
-        ),
-        primary_key=True,
-    ),
-    sa.Column("year", sa.Integer, primary_key=True),
-    sa.Column("last_number", sa.Integer, nullable=False),
-    sa.CheckConstraint("last_number BETWEEN 1 AND 999999", name="last_number"),
-)
-TENANT_TABLES.append("credit_note_number_counters")
+#: Invoice numbers: INV-<year>-<6 digits>.
+invoice_number_counters = _counter_table("invoice_number_counters")
+#: Credit note numbers: CN-<year>-<6 digits>.
+credit_note_number_counters = _counter_table("credit_note_number_counters")
