@@ -9,9 +9,13 @@ import logging
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 import attrs
+
+if TYPE_CHECKING:
+    from rocket_core.ports import UnitOfWork
 
 _log = logging.getLogger(__name__)
 
@@ -106,6 +110,26 @@ class StudentMarkedAbsent(DomainEvent):
 
 
 @attrs.frozen(kw_only=True)
+class AbsenceCleared(DomainEvent):
+    """A student's absent mark was changed (to excused, present...): an absence alert that
+    has not gone out yet is withdrawn."""
+
+    attendance_id: UUID
+    session_id: UUID
+    student_id: UUID
+
+
+@attrs.frozen(kw_only=True)
+class MessageSent(DomainEvent):
+    """A message was sent in a thread (its recipient is told, unless it is the sender)."""
+
+    message_id: UUID
+    thread_id: UUID
+    recipient_family_id: UUID | None
+    recipient_staff_id: UUID | None
+
+
+@attrs.frozen(kw_only=True)
 class MakeupTokenIssued(DomainEvent):
     """A student was given a makeup token."""
 
@@ -176,23 +200,49 @@ class RefundRecorded(DomainEvent):
 
 
 Handler = Callable[[DomainEvent], None]
+#: A handler that writes in the transaction that recorded the event (the outbox).
+TransactionalHandler = Callable[["UnitOfWork", DomainEvent], None]
 
 
 class EventBus:
-    """Hands committed domain events to the handlers subscribed to their type (or a base
-    type), in subscription order. Handlers run after the transaction committed, so a failing
-    handler cannot undo it: its error is logged and the other handlers still run. Handlers
-    must be idempotent (billing and notifications check what they already did)."""
+    """Hands domain events to the handlers subscribed to their type (or a base type), in
+    subscription order.
+
+    Two kinds of handler:
+
+    - ``subscribe_in_transaction``: runs inside the transaction that recorded the event, just
+      before it commits, with its unit of work. What it writes commits with the change, or
+      rolls back with it; its error fails the use case. The notification outbox uses this
+      (DESIGN decision 12).
+    - ``subscribe``: runs after the transaction committed, so a failing handler cannot undo
+      it: its error is logged and the other handlers still run. These handlers start their
+      own transactions and must be idempotent (billing checks what it already did).
+    """
 
     def __init__(self) -> None:
         self._handlers: list[tuple[type[DomainEvent], Handler]] = []
+        self._in_transaction: list[tuple[type[DomainEvent], TransactionalHandler]] = []
 
     def subscribe(self, event_type: type[DomainEvent], handler: Handler) -> None:
         """Call ``handler`` for every published event of ``event_type`` (or a subclass)."""
         self._handlers.append((event_type, handler))
 
+    def subscribe_in_transaction(
+        self, event_type: type[DomainEvent], handler: TransactionalHandler
+    ) -> None:
+        """Call ``handler(uow, event)`` for every event of ``event_type`` (or a subclass)
+        inside the transaction that recorded it, before it commits."""
+        self._in_transaction.append((event_type, handler))
+
+    def handle_in_transaction(self, uow: UnitOfWork, events: Iterable[DomainEvent]) -> None:
+        """Run the transactional handlers on ``events`` (their errors propagate)."""
+        for event in events:
+            for event_type, handler in self._in_transaction:
+                if isinstance(event, event_type):
+                    handler(uow, event)
+
     def publish(self, events: Iterable[DomainEvent]) -> list[Exception]:
-        """Deliver ``events`` in order; returns the handlers' errors (also logged)."""
+        """Deliver committed ``events`` in order; returns the handlers' errors (also logged)."""
         failures: list[Exception] = []
         for event in events:
             for event_type, handler in self._handlers:

@@ -7,7 +7,7 @@ another organisation is simply not found. Adapters (memory, SQL, Stripe, SMTP) s
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from types import TracebackType
@@ -40,6 +40,7 @@ from rocket_core.model import (
     Message,
     Notification,
     NotificationChannel,
+    NotificationKind,
     Organisation,
     Payment,
     PaymentAllocation,
@@ -363,6 +364,13 @@ class SkillProgressRepository(Repository[SkillProgress]):
     def list_for_student(self, student_id: UUID) -> list[SkillProgress]:
         """All of a student's progress records."""
 
+    @abstractmethod
+    def list_for_node(
+        self, skill_node_id: UUID, student_ids: Collection[UUID] | None = None
+    ) -> list[SkillProgress]:
+        """Progress records on one node (only those of ``student_ids`` when given), in one
+        query."""
+
 
 class ProjectSubmissionRepository(Repository[ProjectSubmission]):
     """Project submissions."""
@@ -496,6 +504,22 @@ class MessageRepository(Repository[Message]):
     def list_thread(self, thread_id: UUID) -> list[Message]:
         """A thread's messages, oldest first."""
 
+    @abstractmethod
+    def list_for_family(self, family_id: UUID) -> list[Message]:
+        """Every message a family sent or received, oldest first."""
+
+    @abstractmethod
+    def list_for_staff(self, staff_id: UUID) -> list[Message]:
+        """Every message a staff member sent or received, oldest first."""
+
+    @abstractmethod
+    def count_unread_for_family(self, family_id: UUID) -> int:
+        """Messages to the family that it has not read."""
+
+    @abstractmethod
+    def count_unread_for_staff(self, staff_id: UUID) -> int:
+        """Messages to the staff member that they have not read."""
+
 
 class NotificationRepository(Repository[Notification]):
     """The notification outbox."""
@@ -503,8 +527,18 @@ class NotificationRepository(Repository[Notification]):
     entity_name = "Notification"
 
     @abstractmethod
-    def list_queued(self, limit: int) -> list[Notification]:
-        """Up to ``limit`` queued notifications, oldest first."""
+    def claim_due(self, now: datetime, limit: int) -> list[Notification]:
+        """Up to ``limit`` queued notifications due by ``now`` and not claimed by a dispatcher
+        (or whose claim ran out), earliest due first. On Postgres the rows are locked and rows
+        another transaction holds are skipped, so concurrent dispatchers get disjoint sets."""
+
+    @abstractmethod
+    def find_by_dedupe_key(self, dedupe_key: str) -> Notification | None:
+        """The notification queued under this idempotency key, or None."""
+
+    @abstractmethod
+    def list_for_family(self, family_id: UUID) -> list[Notification]:
+        """Every notification to a family, oldest first."""
 
 
 class AuditLog(Repository[AuditEntry]):
@@ -939,6 +973,11 @@ class OutgoingMessage:
     subject: str
     text_body: str
     html_body: str | None = None
+    #: The notification's id: a stable Message-ID, so that a copy sent again after a crash
+    #: is recognisable as the same message.
+    reference: UUID | None = None
+    #: Shown as the sender's name (the school's name).
+    sender_name: str | None = None
 
 
 class Notifier(ABC):
@@ -947,6 +986,27 @@ class Notifier(ABC):
     @abstractmethod
     def send(self, message: OutgoingMessage) -> None:
         """Deliver, or raise TemporaryDeliveryFailure / PermanentDeliveryFailure."""
+
+
+@attrs.frozen(kw_only=True)
+class RenderedMessage:
+    """A notification template rendered for one recipient."""
+
+    subject: str
+    text_body: str
+    html_body: str
+
+
+class TemplateRenderer(ABC):
+    """Renders the notification templates (one per NotificationKind: subject, plain text and
+    HTML), which staff can edit. A template that uses a variable the kind does not provide,
+    or a missing template, raises ValidationError naming the template: never a half-filled
+    message."""
+
+    @abstractmethod
+    def render(self, kind: NotificationKind, variables: Mapping[str, object]) -> RenderedMessage:
+        """The message for ``kind`` with ``variables`` (the school's name, the child's name,
+        the details)."""
 
 
 class PasswordHasher(ABC):

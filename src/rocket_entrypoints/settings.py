@@ -22,6 +22,13 @@ DEFAULT_DATABASE_ROLE = "rocket_app"
 STRIPE_SECRET_KEY_VARIABLE = "ROCKET_STRIPE_SECRET_KEY"
 STRIPE_WEBHOOK_SECRET_VARIABLE = "ROCKET_STRIPE_WEBHOOK_SECRET"
 STRIPE_API_BASE_VARIABLE = "ROCKET_STRIPE_API_BASE"
+SMTP_HOST_VARIABLE = "ROCKET_SMTP_HOST"
+SMTP_PORT_VARIABLE = "ROCKET_SMTP_PORT"
+SMTP_USERNAME_VARIABLE = "ROCKET_SMTP_USERNAME"
+SMTP_PASSWORD_VARIABLE = "ROCKET_SMTP_PASSWORD"
+SMTP_STARTTLS_VARIABLE = "ROCKET_SMTP_STARTTLS"
+MAIL_FROM_VARIABLE = "ROCKET_MAIL_FROM"
+TEMPLATES_DIR_VARIABLE = "ROCKET_TEMPLATES_DIR"
 
 #: The drivers Rocket runs on: SQLite (embedded) and Postgres through psycopg 3; ``memory://``
 #: keeps everything in the process (tests, demos, embedders) and forgets it on exit.
@@ -70,6 +77,29 @@ def _check_database_role(_instance: Any, _attribute: Any, value: str) -> None:
         )
 
 
+def _check_port(_instance: Any, _attribute: Any, value: int) -> None:
+    if not isinstance(value, int) or not 1 <= value <= 65535:
+        raise SettingsError(f"{SMTP_PORT_VARIABLE}={value!r}: a port number from 1 to 65535")
+
+
+def _port(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise SettingsError(
+            f"{SMTP_PORT_VARIABLE}={text!r}: a port number from 1 to 65535"
+        ) from None
+
+
+def _flag(variable: str, text: str) -> bool:
+    value = text.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{variable}={text!r}: true or false")
+
+
 @attrs.frozen
 class Settings:
     """What Rocket is configured with.
@@ -87,6 +117,15 @@ class Settings:
     staff; card operations refused). ``stripe_webhook_secret``
     (``ROCKET_STRIPE_WEBHOOK_SECRET``) verifies Stripe's webhooks; ``stripe_api_base``
     (``ROCKET_STRIPE_API_BASE``) points the library elsewhere (a test server).
+
+    ``smtp_host`` (``ROCKET_SMTP_HOST``): notifications go out by e-mail through this SMTP
+    server when set (``ROCKET_SMTP_PORT`` default 587, ``ROCKET_SMTP_USERNAME`` and
+    ``ROCKET_SMTP_PASSWORD`` to log in, ``ROCKET_SMTP_STARTTLS`` default ``true``); without it
+    they are written to the log (the console notifier). ``mail_from`` (``ROCKET_MAIL_FROM``):
+    the sender address, default ``Rocket <no-reply@localhost>``.
+
+    ``templates_dir`` (``ROCKET_TEMPLATES_DIR``): a folder of notification templates that
+    replace the built-in ones file by file (see docs/notifications.md).
     """
 
     database_url: str = attrs.field(default=DEFAULT_DATABASE_URL, validator=_check_database_url)
@@ -94,6 +133,13 @@ class Settings:
     stripe_secret_key: str | None = attrs.field(default=None, repr=False)
     stripe_webhook_secret: str | None = attrs.field(default=None, repr=False)
     stripe_api_base: str | None = attrs.field(default=None)
+    smtp_host: str | None = attrs.field(default=None)
+    smtp_port: int = attrs.field(default=587, validator=_check_port)
+    smtp_username: str | None = attrs.field(default=None)
+    smtp_password: str | None = attrs.field(default=None, repr=False)
+    smtp_starttls: bool = attrs.field(default=True)
+    mail_from: str = attrs.field(default="Rocket <no-reply@localhost>")
+    templates_dir: str | None = attrs.field(default=None)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -108,7 +154,19 @@ class Settings:
             stripe_secret_key=env.get(STRIPE_SECRET_KEY_VARIABLE) or None,
             stripe_webhook_secret=env.get(STRIPE_WEBHOOK_SECRET_VARIABLE) or None,
             stripe_api_base=env.get(STRIPE_API_BASE_VARIABLE) or None,
+            smtp_host=env.get(SMTP_HOST_VARIABLE) or None,
+            smtp_port=_port(env.get(SMTP_PORT_VARIABLE) or "587"),
+            smtp_username=env.get(SMTP_USERNAME_VARIABLE) or None,
+            smtp_password=env.get(SMTP_PASSWORD_VARIABLE) or None,
+            smtp_starttls=_flag(SMTP_STARTTLS_VARIABLE, env.get(SMTP_STARTTLS_VARIABLE) or "true"),
+            mail_from=env.get(MAIL_FROM_VARIABLE) or "Rocket <no-reply@localhost>",
+            templates_dir=env.get(TEMPLATES_DIR_VARIABLE) or None,
         )
+
+    @property
+    def email(self) -> bool:
+        """True when an SMTP server is configured for notifications."""
+        return self.smtp_host is not None
 
     @property
     def card_payments(self) -> bool:

@@ -511,6 +511,7 @@ def notification(recipient: m.Family, **overrides: Any) -> m.Notification:
         "subject": "Class cancelled",
         "body": "Saturday's class is cancelled; a makeup token has been added.",
         "created_at": at(2026, 2, 6, 17, 0, 0, 3),
+        "dedupe_key": f"session_cancelled:{m.new_id()}",
     }
     return m.Notification(**{**values, **overrides})
 

@@ -352,6 +352,11 @@ SPECS: tuple[RepositorySpec, ...] = (
         (
             Lookup("find_for", lambda r, e: r.find_for(e.student_id, e.skill_node_id)),
             Lookup("list_for_student", lambda r, e: r.list_for_student(e.student_id)),
+            Lookup("list_for_node", lambda r, e: r.list_for_node(e.skill_node_id)),
+            Lookup(
+                "list_for_node of students",
+                lambda r, e: r.list_for_node(e.skill_node_id, [uuid4(), e.student_id]),
+            ),
         ),
     ),
     RepositorySpec(
@@ -443,14 +448,22 @@ SPECS: tuple[RepositorySpec, ...] = (
         "Message",
         m.Message,
         lambda s: s.message,
-        (Lookup("list_thread", lambda r, e: r.list_thread(e.thread_id)),),
+        (
+            Lookup("list_thread", lambda r, e: r.list_thread(e.thread_id)),
+            Lookup("list_for_family", lambda r, e: r.list_for_family(e.recipient_family_id)),
+            Lookup("list_for_staff", lambda r, e: r.list_for_staff(e.sender_staff_id)),
+        ),
     ),
     RepositorySpec(
         "notifications",
         "Notification",
         m.Notification,
         lambda s: s.notification,
-        (Lookup("list_queued", lambda r, e: r.list_queued(100)),),
+        (
+            Lookup("claim_due", lambda r, e: r.claim_due(at(2100, 1, 1), 100)),
+            Lookup("find_by_dedupe_key", lambda r, e: r.find_by_dedupe_key(e.dedupe_key)),
+            Lookup("list_for_family", lambda r, e: r.list_for_family(e.recipient_family_id)),
+        ),
     ),
     RepositorySpec(
         "audit",
@@ -692,6 +705,11 @@ DUPLICATES: dict[str, Duplicate] = {
     "stripe refund": Duplicate(
         lambda existing, target: f.refund(
             existing.payment, stripe_refund_id=existing.refund.stripe_refund_id
+        ),
+    ),
+    "notification key": Duplicate(
+        lambda existing, target: f.notification(
+            existing.family, dedupe_key=existing.notification.dedupe_key
         ),
     ),
     "provider event": Duplicate(
@@ -1873,31 +1891,114 @@ class LookupContract(_Schools):
             assert ids(uow.messages.list_thread(school.message.thread_id)) == [school.message.id]
             assert uow.messages.list_thread(uuid4()) == []
 
-    def test_queued_notifications_oldest_first_up_to_limit(
+    def test_due_notifications_earliest_first_up_to_limit_skipping_live_claims(
         self, make_uow: MakeUow, org: m.Organisation
     ) -> None:
         home, clerk = f.family(org.id), f.staff(org.id)
+        noon = at(2026, 2, 6, 12)
 
         def note(hour: int, **overrides: Any) -> m.Notification:
-            return f.notification(home, created_at=at(2026, 2, 6, hour), **overrides)
+            return f.notification(
+                home, created_at=at(2026, 2, 6, 6), due_at=at(2026, 2, 6, hour), **overrides
+            )
 
         ten = note(10)
         sent = note(8, status=m.NotificationStatus.SENT, sent_at=at(2026, 2, 6, 8, 1))
         nine = note(9)
         failed = note(7, status=m.NotificationStatus.FAILED)
+        cancelled = note(7, status=m.NotificationStatus.CANCELLED)
         eleven = note(11)
+        not_yet = note(13)
+        claimed = note(8, claimed_until=at(2026, 2, 6, 12, 5))  # another dispatcher has it
+        lapsed = note(11, claimed_until=at(2026, 2, 6, 11, 55))  # its dispatcher died
         to_staff = f.notification(
             home,
             recipient_family_id=None,
             recipient_staff_id=clerk.id,
-            created_at=at(2026, 2, 6, 9, 30, tz=PERTH),  # 12:30 in Melbourne
+            created_at=at(2026, 2, 6, 6),
+            due_at=at(2026, 2, 6, 9, 30, tz=PERTH),  # 12:30 in Melbourne: not yet due
         )
-        save(make_uow, home, clerk, ten, sent, nine, failed, eleven, to_staff)
+        save(
+            make_uow,
+            home,
+            clerk,
+            ten,
+            sent,
+            nine,
+            failed,
+            cancelled,
+            eleven,
+            not_yet,
+            claimed,
+            lapsed,
+            to_staff,
+        )
         with make_uow(org.id) as uow:
             outbox = uow.notifications
-            assert ids(outbox.list_queued(10)) == ids([nine, ten, eleven, to_staff])
-            assert ids(outbox.list_queued(2)) == ids([nine, ten])
-            assert outbox.list_queued(0) == []
+            due = outbox.claim_due(noon, 10)
+            assert ids(due) == ids(
+                sorted([nine, ten, eleven, lapsed], key=lambda n: (n.due_at, n.id))
+            )
+            assert ids(outbox.claim_due(noon, 2)) == ids([nine, ten])
+            assert outbox.claim_due(noon, 0) == []
+            assert ids(outbox.list_for_family(home.id)) == ids(
+                sorted(
+                    [ten, sent, nine, failed, cancelled, eleven, not_yet, claimed, lapsed],
+                    key=lambda n: n.id,
+                )
+            )
+            assert outbox.find_by_dedupe_key(str(ten.dedupe_key)) is outbox.get(ten.id)
+            assert outbox.find_by_dedupe_key("invoice_issued:nothing") is None
+
+    def test_messages_of_a_family_or_staff_member_and_unread_counts(
+        self, make_uow: MakeUow, org: m.Organisation
+    ) -> None:
+        home, other_home = f.family(org.id), f.family(org.id)
+        teacher, clerk = f.staff(org.id), f.staff(org.id)
+        hello = f.message(teacher, home, sent_at=at(2026, 2, 7, 9))
+        reply = f.message(
+            teacher,
+            home,
+            thread_id=hello.thread_id,
+            sender_type=m.ParticipantType.PARENT,
+            sender_staff_id=None,
+            sender_family_id=home.id,
+            recipient_type=m.ParticipantType.STAFF,
+            recipient_family_id=None,
+            recipient_staff_id=teacher.id,
+            sent_at=at(2026, 2, 7, 10),
+        )
+        read = f.message(
+            clerk, home, sent_at=at(2026, 2, 7, 8), is_read=True, read_at=at(2026, 2, 7, 8, 5)
+        )
+        elsewhere = f.message(clerk, other_home, sent_at=at(2026, 2, 7, 11))
+        save(make_uow, home, other_home, teacher, clerk, hello, reply, read, elsewhere)
+        with make_uow(org.id) as uow:
+            messages = uow.messages
+            assert ids(messages.list_for_family(home.id)) == ids([read, hello, reply])
+            assert ids(messages.list_for_staff(teacher.id)) == ids([hello, reply])
+            assert ids(messages.list_for_staff(clerk.id)) == ids([read, elsewhere])
+            assert messages.count_unread_for_family(home.id) == 1  # hello; read was read
+            assert messages.count_unread_for_family(other_home.id) == 1
+            assert messages.count_unread_for_staff(teacher.id) == 1  # the reply
+            assert messages.count_unread_for_staff(clerk.id) == 0  # clerk only sent
+            assert messages.count_unread_for_family(uuid4()) == 0
+
+    def test_progress_on_one_node_for_some_or_all_students(
+        self, make_uow: MakeUow, school: School
+    ) -> None:
+        node = school.skill_progress.skill_node_id
+        node_entity = next(n for n in (school.root_node, school.child_node) if n.id == node)
+        other = f.skill_progress(school.sibling, node_entity)
+        save(make_uow, other)
+        with make_uow(school.organisation.id) as uow:
+            progress = uow.skill_progress
+            assert sorted(ids(progress.list_for_node(node))) == sorted(
+                [school.skill_progress.id, other.id]
+            )
+            assert ids(progress.list_for_node(node, [school.sibling.id, uuid4()])) == [other.id]
+            assert progress.list_for_node(node, []) == []
+            assert progress.list_for_node(uuid4()) == []
 
     def test_audit_of_one_entity_oldest_first(self, make_uow: MakeUow, org: m.Organisation) -> None:
         target = uuid4()

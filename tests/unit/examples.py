@@ -313,7 +313,7 @@ def make_notification(**overrides: Any) -> Notification:
     fields: dict[str, Any] = {
         "organisation_id": ORG_ID,
         "recipient_family_id": uuid4(),
-        "template_name": "attendance_alert",
+        "template_name": "child_absent",
         "subject": "Absent today",
         "body": "Your child was marked absent.",
     }

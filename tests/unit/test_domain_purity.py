@@ -98,7 +98,7 @@ def float_annotations(function: Any) -> list[str]:
     """
     try:
         hints = typing.get_type_hints(function)
-    except TypeError:
+    except (TypeError, NameError):  # a generic only for type checkers; a TYPE_CHECKING import
         namespace = function.__globals__
         return sorted(
             name

@@ -72,7 +72,9 @@ DATA_MODEL_ENUMS: list[tuple[type[Enum], list[str]]] = [
     (PaymentMethod, ["credit_card", "bank_transfer", "cash", "cheque"]),
     (ParticipantType, ["staff", "parent"]),
     (NotificationChannel, ["email", "sms", "push"]),
-    (NotificationStatus, ["queued", "sent", "failed"]),
+    # the data model's three, then "cancelled": an absence alert withdrawn before it was due
+    # (docs/architecture.md)
+    (NotificationStatus, ["queued", "sent", "failed", "cancelled"]),
     (CohortStaffRole, ["lead_instructor", "teaching_assistant"]),
 ]
 

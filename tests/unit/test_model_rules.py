@@ -132,7 +132,6 @@ MAX_LENGTHS = [
     (make_family, "stripe_customer_id", 100),
     (make_family, "emergency_contact_name", 200),
     (make_payment, "reference_number", 100),
-    (make_notification, "template_name", 100),
     (make_message, "subject", 200),
 ]
 MAX_LENGTH_IDS = [f"{f.__name__[5:]}.{name}-{n}" for f, name, n in MAX_LENGTHS]

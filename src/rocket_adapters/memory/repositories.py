@@ -331,6 +331,18 @@ class MemorySkillProgressRepository(
             m.SkillProgress, lambda p: p.student_id == student_id, lambda p: (p.created_at, p.id)
         )
 
+    def list_for_node(
+        self, skill_node_id: UUID, student_ids: Collection[UUID] | None = None
+    ) -> list[m.SkillProgress]:
+        wanted = None if student_ids is None else set(student_ids)
+        return self._uow.select(
+            m.SkillProgress,
+            lambda p: (
+                p.skill_node_id == skill_node_id and (wanted is None or p.student_id in wanted)
+            ),
+            lambda p: (p.student_id, p.id),
+        )
+
 
 class MemoryProjectSubmissionRepository(
     MemoryRepository[m.ProjectSubmission], ports.ProjectSubmissionRepository
@@ -470,15 +482,59 @@ class MemoryMessageRepository(MemoryRepository[m.Message], ports.MessageReposito
             m.Message, lambda x: x.thread_id == thread_id, lambda x: (x.sent_at, x.id)
         )
 
+    def list_for_family(self, family_id: UUID) -> list[m.Message]:
+        return self._uow.select(
+            m.Message,
+            lambda x: family_id in (x.sender_family_id, x.recipient_family_id),
+            lambda x: (x.sent_at, x.id),
+        )
+
+    def list_for_staff(self, staff_id: UUID) -> list[m.Message]:
+        return self._uow.select(
+            m.Message,
+            lambda x: staff_id in (x.sender_staff_id, x.recipient_staff_id),
+            lambda x: (x.sent_at, x.id),
+        )
+
+    def count_unread_for_family(self, family_id: UUID) -> int:
+        return len(
+            self._uow.select(
+                m.Message, lambda x: x.recipient_family_id == family_id and not x.is_read
+            )
+        )
+
+    def count_unread_for_staff(self, staff_id: UUID) -> int:
+        return len(
+            self._uow.select(
+                m.Message, lambda x: x.recipient_staff_id == staff_id and not x.is_read
+            )
+        )
+
 
 class MemoryNotificationRepository(MemoryRepository[m.Notification], ports.NotificationRepository):
-    def list_queued(self, limit: int) -> list[m.Notification]:
-        queued = self._uow.select(
+    def claim_due(self, now: datetime, limit: int) -> list[m.Notification]:
+        # Concurrent claims of the same row: the second commit fails its version check.
+        due = self._uow.select(
             m.Notification,
-            lambda n: n.status is m.NotificationStatus.QUEUED,
+            lambda n: (
+                n.status is m.NotificationStatus.QUEUED
+                and n.due_at <= now
+                and (n.claimed_until is None or n.claimed_until <= now)
+            ),
+            lambda n: (n.due_at, n.id),
+        )
+        return due[: max(limit, 0)]
+
+    def find_by_dedupe_key(self, dedupe_key: str) -> m.Notification | None:
+        found = self._uow.select(m.Notification, lambda n: n.dedupe_key == dedupe_key)
+        return found[0] if found else None
+
+    def list_for_family(self, family_id: UUID) -> list[m.Notification]:
+        return self._uow.select(
+            m.Notification,
+            lambda n: n.recipient_family_id == family_id,
             lambda n: (n.created_at, n.id),
         )
-        return queued[: max(limit, 0)]
 
 
 class MemoryAuditLog(MemoryRepository[m.AuditEntry], ports.AuditLog):

@@ -70,6 +70,12 @@ UNIQUE_RULES: dict[type, tuple[Unique, ...]] = {
         ),
     ),
     m.WebhookEvent: (Unique("this provider event", lambda e: (e.provider, e.provider_event_id)),),
+    m.Notification: (
+        Unique(
+            "a notification with this key",
+            lambda n: _optional(n.dedupe_key and (n.organisation_id, n.dedupe_key)),
+        ),
+    ),
 }
 
 

@@ -308,6 +308,23 @@ class SqlSkillProgressRepository(SqlRepository[m.SkillProgress], ports.SkillProg
     def list_for_student(self, student_id: UUID) -> list[m.SkillProgress]:
         return self._list(self.c.student_id == student_id, order=[self.c.created_at])
 
+    def list_for_node(
+        self, skill_node_id: UUID, student_ids: Collection[UUID] | None = None
+    ) -> list[m.SkillProgress]:
+        if student_ids is None:
+            return self._list(self.c.skill_node_id == skill_node_id, order=[self.c.student_id])
+        wanted = list(set(student_ids))
+        found: list[m.SkillProgress] = []
+        for start in range(0, len(wanted), 500):  # bounded IN lists
+            found.extend(
+                self._list(
+                    self.c.skill_node_id == skill_node_id,
+                    self.c.student_id.in_(wanted[start : start + 500]),
+                    order=[self.c.student_id],
+                )
+            )
+        return found
+
 
 class SqlProjectSubmissionRepository(
     SqlRepository[m.ProjectSubmission], ports.ProjectSubmissionRepository
@@ -424,17 +441,60 @@ class SqlMessageRepository(SqlRepository[m.Message], ports.MessageRepository):
     def list_thread(self, thread_id: UUID) -> list[m.Message]:
         return self._list(self.c.thread_id == thread_id, order=[self.c.sent_at])
 
+    def list_for_family(self, family_id: UUID) -> list[m.Message]:
+        return self._list(
+            sa.or_(self.c.sender_family_id == family_id, self.c.recipient_family_id == family_id),
+            order=[self.c.sent_at],
+        )
+
+    def list_for_staff(self, staff_id: UUID) -> list[m.Message]:
+        return self._list(
+            sa.or_(self.c.sender_staff_id == staff_id, self.c.recipient_staff_id == staff_id),
+            order=[self.c.sent_at],
+        )
+
+    def count_unread_for_family(self, family_id: UUID) -> int:
+        return self._count_unread(self.c.recipient_family_id == family_id)
+
+    def count_unread_for_staff(self, staff_id: UUID) -> int:
+        return self._count_unread(self.c.recipient_staff_id == staff_id)
+
+    def _count_unread(self, recipient: Any) -> int:
+        statement = (
+            sa.select(sa.func.count())
+            .select_from(self._table)
+            .where(
+                self.c.organisation_id == self._uow.organisation_id,
+                recipient,
+                self.c.is_read.is_(False),
+            )
+        )
+        return int(self._uow.execute(statement).scalar_one())
+
 
 class SqlNotificationRepository(SqlRepository[m.Notification], ports.NotificationRepository):
-    def list_queued(self, limit: int) -> list[m.Notification]:
+    def claim_due(self, now: datetime, limit: int) -> list[m.Notification]:
         if limit <= 0:
             return []
         statement = (
-            self._select(self.c.status == m.NotificationStatus.QUEUED)
-            .order_by(self.c.created_at, self.c.id)
+            self._select(
+                self.c.status == m.NotificationStatus.QUEUED,
+                self.c.due_at <= now,
+                sa.or_(self.c.claimed_until.is_(None), self.c.claimed_until <= now),
+            )
+            .order_by(self.c.due_at, self.c.id)
             .limit(limit)
+            # Postgres: lock what we take, skip what another dispatcher holds (SQLite has
+            # one writer at a time; its version check refuses a second claim)
+            .with_for_update(skip_locked=True)
         )
         return list(self._uow.rows(statement))
+
+    def find_by_dedupe_key(self, dedupe_key: str) -> m.Notification | None:
+        return self._first(self.c.dedupe_key == dedupe_key)
+
+    def list_for_family(self, family_id: UUID) -> list[m.Notification]:
+        return self._list(self.c.recipient_family_id == family_id, order=[self.c.created_at])
 
 
 class SqlAuditLog(SqlRepository[m.AuditEntry], ports.AuditLog):

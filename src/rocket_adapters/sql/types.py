@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import enum
+import typing
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -92,6 +93,13 @@ def _make_converter() -> cattrs.Converter:
             raise TypeError("refusing a float where a Decimal is stored")
         return Decimal(str(value))
 
+    def is_set(type_: Any) -> bool:
+        return type_ in (set, frozenset) or typing.get_origin(type_) in (set, frozenset)
+
+    # JSON has no sets: store them as sorted lists (a stable column value)
+    converter.register_unstructure_hook_factory(
+        is_set, lambda _: lambda value: sorted(converter.unstructure(item) for item in value)
+    )
     converter.register_structure_hook(Decimal, decimal)
     converter.register_structure_hook(UUID, lambda value, _: UUID(str(value)))
     converter.register_structure_hook(date, lambda value, _: date.fromisoformat(value))

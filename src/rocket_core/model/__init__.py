@@ -33,6 +33,8 @@ from rocket_core.model.enrolment import Enrolment, MakeupToken, MakeupTokenStatu
 from rocket_core.model.families import Family, Gender, Student
 from rocket_core.model.learning import (
     ProjectSubmission,
+    Rubric,
+    RubricCriterion,
     SkillNode,
     SkillProgress,
     SkillProgressChange,
@@ -40,9 +42,11 @@ from rocket_core.model.learning import (
     SkillTree,
 )
 from rocket_core.model.messaging import (
+    CRITICAL_KINDS,
     Message,
     Notification,
     NotificationChannel,
+    NotificationKind,
     NotificationStatus,
     ParticipantType,
 )
@@ -59,6 +63,7 @@ from rocket_core.model.organisation import (
 
 __all__ = [
     "ATTENDED",
+    "CRITICAL_KINDS",
     "Attendance",
     "AttendanceStatus",
     "AuditEntry",
@@ -83,6 +88,7 @@ __all__ = [
     "Message",
     "Notification",
     "NotificationChannel",
+    "NotificationKind",
     "NotificationStatus",
     "Organisation",
     "OrganisationSettings",
@@ -95,6 +101,8 @@ __all__ = [
     "Qualification",
     "Refund",
     "RefundStatus",
+    "Rubric",
+    "RubricCriterion",
     "Session",
     "SessionStaff",
     "SessionStatus",

@@ -14,6 +14,7 @@ from rocket_core.errors import Conflict, InvalidTransition
 from rocket_core.events import SessionCancelled
 from rocket_core.model import checks as c
 from rocket_core.model.base import Entity, new_id, utc_now
+from rocket_core.model.learning import Rubric
 
 
 class SkillLevel(StrEnum):
@@ -72,6 +73,8 @@ class Program(Entity):
     )
     default_price: Decimal | None = attrs.field(default=None, validator=c.optional(c.money()))
     skill_tree_id: UUID | None = attrs.field(default=None, validator=c.optional(c.of_type(UUID)))
+    #: How the program's projects are marked (a cohort may override it).
+    rubric: Rubric | None = attrs.field(default=None, validator=c.optional(c.of_type(Rubric)))
     is_active: bool = attrs.field(default=True, validator=c.of_type(bool))
     created_at: datetime = attrs.field(factory=utc_now, validator=c.aware)
     version: int = attrs.field(default=1, validator=c.whole_number(1))
@@ -129,6 +132,8 @@ class Cohort(Entity):
     )
     tuition_price: Decimal | None = attrs.field(default=None, validator=c.optional(c.money()))
     room: str | None = attrs.field(default=None, validator=c.optional(c.text(100)))
+    #: How this cohort's projects are marked; None uses the program's rubric.
+    rubric: Rubric | None = attrs.field(default=None, validator=c.optional(c.of_type(Rubric)))
     #: Why staff should look at this cohort (e.g. it reached its start date with no
     #: enrolments); None when all is well.
     attention: str | None = attrs.field(default=None, validator=c.optional(c.text(200)))

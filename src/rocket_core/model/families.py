@@ -11,6 +11,21 @@ import attrs
 
 from rocket_core.model import checks as c
 from rocket_core.model.base import Entity, new_id, utc_now
+from rocket_core.model.messaging import NotificationKind
+
+
+def _opt_outs(
+    instance: object, attribute: attrs.Attribute[frozenset[NotificationKind]], value: object
+) -> None:
+    if not isinstance(value, frozenset) or not all(
+        isinstance(kind, NotificationKind) for kind in value
+    ):
+        raise c.fail(instance, attribute, "must be notification kinds")
+    critical = sorted(kind.value for kind in value if kind.is_critical)
+    if critical:
+        raise c.fail(
+            instance, attribute, f"cannot switch off critical kinds: {', '.join(critical)}"
+        )
 
 
 class Gender(StrEnum):
@@ -53,6 +68,14 @@ class Family(Entity):
     emergency_contact_phone: str | None = attrs.field(default=None, validator=c.optional(c.phone))
     account_balance: Decimal = attrs.field(default=Decimal("0.00"), validator=c.money(signed=True))
     stripe_customer_id: str | None = attrs.field(default=None, validator=c.optional(c.text(100)))
+    #: Non-critical notification kinds the family switched off.
+    notification_opt_outs: frozenset[NotificationKind] = attrs.field(
+        factory=frozenset, converter=frozenset, validator=_opt_outs
+    )
+    #: Set when mail to the family bounced permanently: nothing more is sent until staff
+    #: correct the address (which clears it).
+    undeliverable_at: datetime | None = attrs.field(default=None, validator=c.optional(c.aware))
+    undeliverable_reason: str | None = attrs.field(default=None, validator=c.optional(c.text(500)))
     is_active: bool = attrs.field(default=True, validator=c.of_type(bool))
     created_at: datetime = attrs.field(factory=utc_now, validator=c.aware)
     version: int = attrs.field(default=1, validator=c.whole_number(1))
@@ -65,6 +88,23 @@ class Family(Entity):
     def deactivate(self) -> None:
         """Close the account; records are kept (Privacy Act retention)."""
         self.is_active = False
+
+    @property
+    def is_undeliverable(self) -> bool:
+        """Mail to the family bounced permanently; nothing is sent until it is cleared."""
+        return self.undeliverable_at is not None
+
+    def wants(self, kind: NotificationKind) -> bool:
+        """Whether the family receives ``kind`` (critical kinds always go)."""
+        return kind.is_critical or kind not in self.notification_opt_outs
+
+    def mark_undeliverable(self, reason: str, at: datetime) -> None:
+        """A permanent bounce: stop sending until the address is corrected."""
+        self.update(undeliverable_at=at, undeliverable_reason=reason[:500])
+
+    def clear_undeliverable(self) -> None:
+        """The address was corrected (or confirmed): send again."""
+        self.update(undeliverable_at=None, undeliverable_reason=None)
 
 
 @attrs.define(slots=False, eq=False, kw_only=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -9,6 +10,7 @@ from uuid import UUID
 
 import attrs
 
+from rocket_core.errors import ValidationError
 from rocket_core.model import checks as c
 from rocket_core.model.base import Entity, new_id, utc_now
 
@@ -47,8 +49,21 @@ class SkillNode(Entity):
     level: int = attrs.field(default=0, validator=c.whole_number(0, 100))
     order: int = attrs.field(default=0, validator=c.whole_number(0))
     badge_icon_url: str | None = attrs.field(default=None, validator=c.optional(c.http_url(500)))
+    #: When the node was taken out of the tree; students' progress on it is kept.
+    retired_at: datetime | None = attrs.field(default=None, validator=c.optional(c.aware))
     created_at: datetime = attrs.field(factory=utc_now, validator=c.aware)
     version: int = attrs.field(default=1, validator=c.whole_number(1))
+
+    @property
+    def is_retired(self) -> bool:
+        """True once the node was retired (it no longer shows in the tree)."""
+        return self.retired_at is not None
+
+    def retire(self, at: datetime) -> None:
+        """Take the node out of the tree (no hard delete: progress on it stays)."""
+        c.aware(self, attrs.fields(SkillNode).retired_at, at)
+        if self.retired_at is None:
+            self.retired_at = at
 
     def __attrs_post_init__(self) -> None:
         c.require(self.parent_node_id != self.id, "SkillNode.parent_node_id", "cannot be itself")
@@ -140,6 +155,70 @@ class SkillProgress(Entity):
         return True
 
 
+def _points(instance: object, attribute: attrs.Attribute[Decimal], value: Decimal) -> None:
+    c.money()(instance, attribute, value)
+    if not Decimal(0) < value < Decimal(1000):
+        raise c.fail(instance, attribute, "must be more than 0 and less than 1000")
+
+
+@attrs.frozen(kw_only=True)
+class RubricCriterion:
+    """One thing a project is marked on (e.g. "functionality") and its maximum points."""
+
+    name: str = attrs.field(validator=c.text(100))
+    max_points: Decimal = attrs.field(validator=_points)
+    description: str | None = attrs.field(default=None, validator=c.optional(c.text(500)))
+
+
+def _criteria(
+    instance: object, attribute: attrs.Attribute[tuple[RubricCriterion, ...]], value: object
+) -> None:
+    if not isinstance(value, tuple) or not value:
+        raise c.fail(instance, attribute, "needs at least one criterion")
+    if not all(isinstance(item, RubricCriterion) for item in value):
+        raise c.fail(instance, attribute, "must be RubricCriterion values")
+    names = [item.name.strip().casefold() for item in value]
+    if len(set(names)) != len(names):
+        raise c.fail(instance, attribute, "criterion names must be unique")
+
+
+@attrs.frozen(kw_only=True)
+class Rubric:
+    """How projects are marked: criteria with their maximum points. A cohort's rubric
+    overrides its program's. The score of a grading is the sum of the criteria's points."""
+
+    criteria: tuple[RubricCriterion, ...] = attrs.field(converter=tuple, validator=_criteria)
+
+    @property
+    def max_score(self) -> Decimal:
+        """The best possible score: every criterion's maximum."""
+        return sum((item.max_points for item in self.criteria), Decimal("0.00"))
+
+    def score(self, points: Mapping[str, Decimal]) -> Decimal:
+        """The score for ``points`` (criterion name -> points): every criterion marked, none
+        unknown, each between 0 and its maximum; raises ValidationError naming the criterion."""
+        by_name = {item.name: item for item in self.criteria}
+        for name in points:
+            if name not in by_name:
+                raise ValidationError(f"rubric_scores.{name}", "is not a criterion of the rubric")
+        total = Decimal("0.00")
+        for item in self.criteria:
+            if item.name not in points:
+                raise ValidationError(f"rubric_scores.{item.name}", "is missing")
+            value = points[item.name]
+            if not isinstance(value, Decimal) or not value.is_finite():
+                raise ValidationError(f"rubric_scores.{item.name}", "must be a Decimal")
+            if value < 0 or value > item.max_points:
+                raise ValidationError(
+                    f"rubric_scores.{item.name}",
+                    f"must be between 0 and {item.max_points} (the criterion's maximum)",
+                )
+            if value != value.quantize(Decimal("0.01")):
+                raise ValidationError(f"rubric_scores.{item.name}", "has more than 2 decimals")
+            total += value
+        return total.quantize(Decimal("0.01"))
+
+
 def _score(instance: object, attribute: attrs.Attribute[Decimal], value: Decimal) -> None:
     # DECIMAL(5,2): 0.00 to 999.99
     c.money()(instance, attribute, value)
@@ -192,3 +271,23 @@ class ProjectSubmission(Entity):
     def is_graded(self) -> bool:
         """True once a score has been given."""
         return self.score is not None
+
+    def grade(
+        self,
+        rubric: Rubric,
+        points: Mapping[str, Decimal],
+        *,
+        by: UUID,
+        at: datetime,
+        feedback: str | None = None,
+    ) -> None:
+        """Mark the project with ``rubric``: the score is derived from ``points``; the grader
+        and the time are stamped (a regrade replaces them; the audit keeps the old grade)."""
+        score = rubric.score(points)
+        self.update(
+            rubric_scores=dict(points),
+            score=score,
+            feedback=feedback,
+            graded_by_staff_id=by,
+            graded_at=at,
+        )

@@ -8,7 +8,7 @@ from typing import Any
 from uuid import UUID
 
 from rocket_core.errors import Forbidden, NotFound
-from rocket_core.events import EventBus
+from rocket_core.events import DomainEvent, EventBus
 from rocket_core.model import AuditEntry, Entity
 from rocket_core.permissions import Actor
 from rocket_core.ports import Clock, UnitOfWork, UnitOfWorkFactory
@@ -25,7 +25,8 @@ class Service:
     @contextmanager
     def transaction(self, actor: Actor) -> Iterator[UnitOfWork]:
         """One unit of work in the actor's organisation: the block's changes are committed
-        when it ends normally (then its events are published), rolled back otherwise."""
+        when it ends normally (with what the in-transaction handlers add; then its events are
+        published), rolled back otherwise."""
         with self.system_transaction(actor.organisation_id) as uow:
             yield uow
 
@@ -36,8 +37,17 @@ class Service:
         uow = self.make_uow(organisation_id)
         with uow:
             yield uow
+            events = self.before_commit(uow)
             uow.commit()
-        self.bus.publish(uow.collect_events())
+        self.bus.publish(events)
+
+    def before_commit(self, uow: UnitOfWork) -> list[DomainEvent]:
+        """Collect the transaction's events and run the in-transaction handlers on them (the
+        notification outbox), so their writes commit with the change; returns every event,
+        for publishing once the transaction has committed."""
+        events = uow.collect_events()
+        self.bus.handle_in_transaction(uow, events)
+        return events + uow.collect_events()
 
     def audit(
         self,

@@ -341,23 +341,26 @@ class TermInvoicingService(Service):
                 enrolments = EnrolmentService(self.make_uow, self.clock, self.bus)
                 for enrolment_id in batch.settle:
                     enrolments.confirm_payment(uow, None, uow.enrolments.get(enrolment_id))
+            events: list[DomainEvent] = list(uow.collect_events())
+            events += [
+                InvoiceIssued(
+                    organisation_id=uow.organisation_id,
+                    invoice_id=invoice.id,
+                    invoice_number=invoice.invoice_number,
+                    family_id=invoice.family_id,
+                    enrolment_id=invoice.enrolment_id,
+                    total_amount=invoice.total_amount,
+                    due_date=invoice.due_date,
+                )
+                for invoice in invoices
+            ]
+            # the outbox's notifications commit with the batch
+            self.bus.handle_in_transaction(uow, events)
+            events += uow.collect_events()
             uow.commit()
         except BaseException:
             uow.rollback()
             raise
-        events: list[DomainEvent] = list(uow.collect_events())
-        events += [
-            InvoiceIssued(
-                organisation_id=uow.organisation_id,
-                invoice_id=invoice.id,
-                invoice_number=invoice.invoice_number,
-                family_id=invoice.family_id,
-                enrolment_id=invoice.enrolment_id,
-                total_amount=invoice.total_amount,
-                due_date=invoice.due_date,
-            )
-            for invoice in invoices
-        ]
         return batch, events
 
     def _price(
