@@ -32,6 +32,19 @@ class Forbidden(RocketError):
     """The actor may not do this (permission matrix, scope or tenant)."""
 
 
+class AuthenticationFailed(RocketError):
+    """Not logged in: a wrong e-mail or password, or a missing, expired or revoked session
+    token. The message never says which of e-mail or password was wrong."""
+
+
+class TooManyAttempts(RocketError):
+    """Too many failed logins for an account or from an address: wait and try again."""
+
+    def __init__(self, message: str, retry_after_seconds: int) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = retry_after_seconds
+
+
 class Conflict(RocketError):
     """The change collides with existing data: a duplicate, or a stale version."""
 

@@ -55,6 +55,7 @@ from rocket_core.model import (
     SkillTree,
     Staff,
     StaffRole,
+    StaffSession,
     Student,
     WebhookEvent,
 )
@@ -541,6 +542,30 @@ class NotificationRepository(Repository[Notification]):
         """Every notification to a family, oldest first."""
 
 
+class StaffSessionRepository(Repository[StaffSession]):
+    """Staff login sessions."""
+
+    entity_name = "StaffSession"
+
+    @abstractmethod
+    def find_by_token_hash(self, token_hash: str) -> StaffSession | None:
+        """The session whose token has this SHA-256 digest, or None."""
+
+    @abstractmethod
+    def list_live_for_staff(self, staff_id: UUID, now: datetime) -> list[StaffSession]:
+        """A staff member's sessions that are neither revoked nor expired at ``now``."""
+
+
+class LoginDirectory(ABC):
+    """Finds which organisation a login e-mail belongs to, before any organisation is
+    known (staff e-mails are unique across Rocket). On Postgres it reads only the staff row
+    whose e-mail it is given: row-level security lets it see nothing else."""
+
+    @abstractmethod
+    def find(self, email: str) -> tuple[UUID, UUID] | None:
+        """(organisation id, staff id) of the staff member with this e-mail, or None."""
+
+
 class AuditLog(Repository[AuditEntry]):
     """The audit trail (append only)."""
 
@@ -862,6 +887,7 @@ class UnitOfWork(ABC):
     webhook_events: WebhookEventRepository
     messages: MessageRepository
     notifications: NotificationRepository
+    staff_sessions: StaffSessionRepository
     audit: AuditLog
     lifecycle: LifecycleRepository
     term_invoicing: TermInvoicingRepository

@@ -9,6 +9,7 @@ numbers, PaymentIntent ids...) come from a process-wide counter, so two schools 
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -516,6 +517,21 @@ def notification(recipient: m.Family, **overrides: Any) -> m.Notification:
     return m.Notification(**{**values, **overrides})
 
 
+def staff_session(staff: m.Staff, **overrides: Any) -> m.StaffSession:
+    token = m.new_id().hex
+    values: dict[str, Any] = {
+        "organisation_id": staff.organisation_id,
+        "staff_id": staff.id,
+        "token_hash": hashlib.sha256(token.encode()).hexdigest(),
+        "csrf_hash": hashlib.sha256(token[::-1].encode()).hexdigest(),
+        "created_at": at(2026, 2, 6, 9, 0, 0, 5),
+        "expires_at": at(2026, 2, 7, 9, 0, 0, 5),
+        "address": "127.0.0.1",
+        "user_agent": "pytest",
+    }
+    return m.StaffSession(**{**values, **overrides})
+
+
 def audit_entry(organisation_id: UUID, **overrides: Any) -> m.AuditEntry:
     values: dict[str, Any] = {
         "organisation_id": organisation_id,
@@ -571,6 +587,7 @@ class School:
     webhook_event: m.WebhookEvent
     message: m.Message
     notification: m.Notification
+    staff_session: m.StaffSession
     audit_entry: m.AuditEntry
 
     def entities(self) -> list[m.Entity]:
@@ -674,5 +691,6 @@ def school(**organisation_overrides: Any) -> School:
         webhook_event=webhook_event(org.id),
         message=message(teacher, home),
         notification=notification(home),
+        staff_session=staff_session(teacher),
         audit_entry=audit_entry(org.id, actor_staff_id=teacher.id, entity_id=seat.id),
     )

@@ -65,6 +65,7 @@ REPOSITORY_OF: dict[type[m.Entity], str] = {
     m.WebhookEvent: "webhook_events",
     m.Message: "messages",
     m.Notification: "notifications",
+    m.StaffSession: "staff_sessions",
     m.AuditEntry: "audit",
 }
 
@@ -466,6 +467,19 @@ SPECS: tuple[RepositorySpec, ...] = (
         ),
     ),
     RepositorySpec(
+        "staff_sessions",
+        "StaffSession",
+        m.StaffSession,
+        lambda s: s.staff_session,
+        (
+            Lookup("find_by_token_hash", lambda r, e: r.find_by_token_hash(e.token_hash)),
+            Lookup(
+                "list_live_for_staff",
+                lambda r, e: r.list_live_for_staff(e.staff_id, at(2026, 2, 6, 12)),
+            ),
+        ),
+    ),
+    RepositorySpec(
         "audit",
         "AuditEntry",
         m.AuditEntry,
@@ -632,6 +646,11 @@ MUTATIONS: dict[str, Mutation] = {
     "message read": Mutation(
         "messages", lambda s: s.message, lambda e, s: e.mark_read(at(2026, 2, 7, 18, 30))
     ),
+    "session revoked": Mutation(
+        "staff_sessions",
+        lambda s: s.staff_session,
+        lambda e, s: e.revoke(at(2026, 2, 6, 18)),
+    ),
     "notification sent": Mutation(
         "notifications",
         lambda s: s.notification,
@@ -705,6 +724,11 @@ DUPLICATES: dict[str, Duplicate] = {
     "stripe refund": Duplicate(
         lambda existing, target: f.refund(
             existing.payment, stripe_refund_id=existing.refund.stripe_refund_id
+        ),
+    ),
+    "session token": Duplicate(
+        lambda existing, target: f.staff_session(
+            existing.staff, token_hash=existing.staff_session.token_hash
         ),
     ),
     "notification key": Duplicate(

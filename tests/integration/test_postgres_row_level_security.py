@@ -11,6 +11,7 @@ from tests.contracts.factories import School
 from tests.contracts.repository_contract import save
 
 from rocket_adapters.sql import Database
+from rocket_adapters.sql.login import SqlLoginDirectory
 from rocket_adapters.sql.tables import TENANT_TABLES
 
 pytestmark = pytest.mark.usefixtures("postgres_url")
@@ -67,7 +68,10 @@ def test_every_tenant_table_has_forced_row_level_security_and_a_policy(
         {"tables": [*TENANT_TABLES, "organisations"]},
     ).all()
     assert {row[0] for row in rows} == {*TENANT_TABLES, "organisations"}
-    assert all(row[1] and row[2] and row[3] == 1 for row in rows), rows
+    assert all(row[1] and row[2] for row in rows), rows
+    # one policy per table; staff also has the login lookup (one row, by exact e-mail)
+    policies = {row[0]: row[3] for row in rows}
+    assert policies == {table: 2 if table == "staff" else 1 for table in policies}, policies
 
 
 def test_a_raw_select_sees_only_the_current_organisations_students(
@@ -177,3 +181,28 @@ def test_a_login_role_that_is_a_member_of_the_application_role_works_and_owns_no
         assert tuple(who) == ("rocket_test_web", "rocket_app")
     finally:
         database.dispose()
+
+
+def test_the_login_lookup_sees_only_the_staff_row_with_the_named_email(
+    app_connection: sa.Connection, two_schools: tuple[School, School], postgres_database: Database
+) -> None:
+    first, second = two_schools
+    with app_connection.begin():
+        app_connection.execute(
+            sa.text("SELECT set_config('rocket.login_email', :email, true)"),
+            {"email": second.staff.email},
+        )
+        seen = app_connection.execute(sa.text("SELECT id FROM staff")).scalars().all()
+        assert seen == [second.staff.id]
+        # the setting opens nothing else, and nothing for writing
+        assert app_connection.execute(sa.text("SELECT count(*) FROM families")).scalar() == 0
+        updated = app_connection.execute(
+            sa.text("UPDATE staff SET first_name = 'Mallory' WHERE id = :id"),
+            {"id": second.staff.id},
+        )
+        assert updated.rowcount == 0
+    assert SqlLoginDirectory(postgres_database).find(first.staff.email.upper()) == (
+        first.organisation.id,
+        first.staff.id,
+    )
+    assert SqlLoginDirectory(postgres_database).find("nobody@example.com") is None

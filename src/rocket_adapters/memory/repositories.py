@@ -537,6 +537,19 @@ class MemoryNotificationRepository(MemoryRepository[m.Notification], ports.Notif
         )
 
 
+class MemoryStaffSessionRepository(MemoryRepository[m.StaffSession], ports.StaffSessionRepository):
+    def find_by_token_hash(self, token_hash: str) -> m.StaffSession | None:
+        found = self._uow.select(m.StaffSession, lambda s: s.token_hash == token_hash)
+        return found[0] if found else None
+
+    def list_live_for_staff(self, staff_id: UUID, now: datetime) -> list[m.StaffSession]:
+        return self._uow.select(
+            m.StaffSession,
+            lambda s: s.staff_id == staff_id and s.is_live(now),
+            lambda s: (s.created_at, s.id),
+        )
+
+
 class MemoryAuditLog(MemoryRepository[m.AuditEntry], ports.AuditLog):
     def list_for_entity(self, entity_id: UUID) -> list[m.AuditEntry]:
         return self._uow.select(

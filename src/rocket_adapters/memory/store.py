@@ -70,6 +70,7 @@ UNIQUE_RULES: dict[type, tuple[Unique, ...]] = {
         ),
     ),
     m.WebhookEvent: (Unique("this provider event", lambda e: (e.provider, e.provider_event_id)),),
+    m.StaffSession: (Unique("a session with this token", lambda s: s.token_hash),),
     m.Notification: (
         Unique(
             "a notification with this key",
@@ -99,6 +100,15 @@ class MemoryStore:
         from rocket_adapters.memory.unit_of_work import MemoryUnitOfWork
 
         return MemoryUnitOfWork(self, organisation_id)
+
+    def find_login(self, email: str) -> tuple[UUID, UUID] | None:
+        """(organisation id, staff id) of the staff member with this login e-mail."""
+        wanted = email.strip().lower()
+        with self.lock:
+            for staff in self.tables[m.Staff].values():
+                if isinstance(staff, m.Staff) and staff.email == wanted:
+                    return staff.organisation_id, staff.id
+        return None
 
     def count(self, cls: type) -> int:
         """How many committed entities of a type (all organisations)."""

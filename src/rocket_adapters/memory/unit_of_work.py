@@ -79,6 +79,7 @@ class MemoryUnitOfWork(UnitOfWork):
         self.webhook_events = r.MemoryWebhookEventRepository(self, m.WebhookEvent)
         self.messages = r.MemoryMessageRepository(self, m.Message)
         self.notifications = r.MemoryNotificationRepository(self, m.Notification)
+        self.staff_sessions = r.MemoryStaffSessionRepository(self, m.StaffSession)
         self.audit = r.MemoryAuditLog(self, m.AuditEntry)
         self.lifecycle = MemoryLifecycleRepository(self)
         self.term_invoicing = MemoryTermInvoicingRepository(self)

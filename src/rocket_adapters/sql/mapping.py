@@ -48,6 +48,7 @@ TABLE_OF: dict[type[m.Entity], sa.Table] = {
     m.Message: t.messages,
     m.Notification: t.notifications,
     m.AuditEntry: t.audit_log,
+    m.StaffSession: t.staff_sessions,
 }
 
 _lock = threading.Lock()

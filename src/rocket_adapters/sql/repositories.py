@@ -497,6 +497,19 @@ class SqlNotificationRepository(SqlRepository[m.Notification], ports.Notificatio
         return self._list(self.c.recipient_family_id == family_id, order=[self.c.created_at])
 
 
+class SqlStaffSessionRepository(SqlRepository[m.StaffSession], ports.StaffSessionRepository):
+    def find_by_token_hash(self, token_hash: str) -> m.StaffSession | None:
+        return self._first(self.c.token_hash == token_hash)
+
+    def list_live_for_staff(self, staff_id: UUID, now: datetime) -> list[m.StaffSession]:
+        return self._list(
+            self.c.staff_id == staff_id,
+            self.c.revoked_at.is_(None),
+            self.c.expires_at > now,
+            order=[self.c.created_at],
+        )
+
+
 class SqlAuditLog(SqlRepository[m.AuditEntry], ports.AuditLog):
     def list_for_entity(self, entity_id: UUID) -> list[m.AuditEntry]:
         return self._list(self.c.entity_id == entity_id, order=[self.c.occurred_at])

@@ -676,6 +676,24 @@ audit_log = _tenant_table(
 )
 
 
+staff_sessions = _tenant_table(
+    "staff_sessions",
+    _ref("staff_id"),
+    sa.Column("token_hash", sa.String(64), nullable=False),
+    sa.Column("csrf_hash", sa.String(64), nullable=False),
+    sa.Column("created_at", Instant, nullable=False),
+    sa.Column("expires_at", Instant, nullable=False),
+    sa.Column("revoked_at", Instant),
+    _text("address", 64),
+    _text("user_agent", 200),
+    _version(),
+    _check("staff_sessions", "expiry", "created_at < expires_at"),
+    sa.UniqueConstraint("token_hash", name="uq_staff_sessions_token_hash"),
+    sa.Index("idx_staff_session_staff", "staff_id", "expires_at"),
+    refs={"staff_id": "staff"},
+)
+
+
 def _counter_table(name: str) -> sa.Table:
     """The last number of a document sequence handed out, per organisation and year."""
     TENANT_TABLES.append(name)

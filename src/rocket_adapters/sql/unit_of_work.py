@@ -73,6 +73,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.webhook_events = r.SqlWebhookEventRepository(self, m.WebhookEvent)
         self.messages = r.SqlMessageRepository(self, m.Message)
         self.notifications = r.SqlNotificationRepository(self, m.Notification)
+        self.staff_sessions = r.SqlStaffSessionRepository(self, m.StaffSession)
         self.audit = r.SqlAuditLog(self, m.AuditEntry)
         self.lifecycle = SqlLifecycleRepository(self)
         self.term_invoicing = SqlTermInvoicingRepository(self)

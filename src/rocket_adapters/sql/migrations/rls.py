@@ -52,3 +52,21 @@ def protect(table: str, role: str, *, column: str = "organisation_id") -> None:
         f"CREATE POLICY tenant_isolation ON {table} "
         f"USING ({column} = {_CURRENT}) WITH CHECK ({column} = {_CURRENT})"
     )
+
+
+def allow_login_lookup(role: str) -> None:
+    """Let ``role`` read the one staff row whose e-mail the transaction names in
+    ``rocket.login_email`` (the login lookup, before an organisation is known)."""
+    if not _postgres():
+        return
+    role = _checked(role)
+    op.execute(
+        f"CREATE POLICY login_lookup ON staff FOR SELECT TO {role} "
+        "USING (email = NULLIF(current_setting('rocket.login_email', true), ''))"
+    )
+
+
+def drop_login_lookup() -> None:
+    """Undo ``allow_login_lookup``."""
+    if _postgres():
+        op.execute("DROP POLICY IF EXISTS login_lookup ON staff")
