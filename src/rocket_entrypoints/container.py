@@ -15,11 +15,15 @@ from dependency_injector import containers, providers
 
 from rocket_adapters.clock import SystemClock
 from rocket_adapters.memory import MemoryStore
+from rocket_adapters.memory.login import MemoryLoginDirectory
+from rocket_adapters.passwords import Argon2PasswordHasher
 from rocket_adapters.payments_offline import OfflineGateway
 from rocket_adapters.sql import Database
+from rocket_adapters.sql.login import SqlLoginDirectory
 from rocket_adapters.stripe.gateway import StripeGateway
 from rocket_core.events import EventBus
 from rocket_core.services.attendance import AttendanceService
+from rocket_core.services.auth import AuthService
 from rocket_core.services.enrolment import EnrolmentService
 from rocket_core.services.families import FamilyService
 from rocket_core.services.invoicing import InvoicingService
@@ -67,6 +71,15 @@ class Container(containers.DeclarativeContainer):
         memory=providers.Callable(attrgetter("unit_of_work"), memory_store),
         sql=providers.Callable(attrgetter("unit_of_work"), database),
     )
+
+    #: Staff passwords (argon2id) and the login e-mail -> organisation lookup.
+    hasher = providers.Singleton(Argon2PasswordHasher)
+    login_directory = providers.Selector(
+        providers.Callable(_backend, settings),
+        memory=providers.Singleton(MemoryLoginDirectory, memory_store),
+        sql=providers.Singleton(SqlLoginDirectory, database),
+    )
+    auth = providers.Singleton(AuthService, make_uow, clock, bus, hasher, login_directory)
 
     organisation = providers.Singleton(OrganisationService, make_uow, clock, bus)
     scheduling = providers.Singleton(SchedulingService, make_uow, clock, bus)

@@ -1,0 +1,86 @@
+"""A session's roll and taking attendance."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+import attrs
+from litestar import get, post
+
+from rocket_core.model import AttendanceStatus
+from rocket_core.permissions import Actor
+from rocket_core.services.attendance import AttendanceService, Mark
+from rocket_core.services.base import actor_for
+
+STAFF = {"access": "staff"}
+
+
+@attrs.frozen
+class RollLineOut:
+    """One student on the roll and the current mark (null: unmarked, counts as absent)."""
+
+    student_id: UUID
+    display_name: str
+    kind: str
+    enrolment_id: UUID
+    status: AttendanceStatus | None
+    notes: str | None
+    recorded_by_staff_id: UUID | None
+    recorded_at: datetime | None
+
+
+@attrs.frozen
+class MarkIn:
+    """A mark for one student."""
+
+    student_id: UUID
+    status: AttendanceStatus
+    notes: str | None = None
+
+
+@attrs.frozen
+class MarksIn:
+    """Marks for some or all of the roll, saved together or not at all. A teaching
+    assistant's marks name the lead instructor who approved them."""
+
+    marks: list[MarkIn]
+    approved_by_staff_id: UUID | None = None
+
+
+@attrs.frozen
+class MarkedOut:
+    """The marks that changed."""
+
+    changed: int
+    roll: list[RollLineOut]
+
+
+def _line(line: object) -> RollLineOut:
+    return RollLineOut(**{f.name: getattr(line, f.name) for f in attrs.fields(RollLineOut)})
+
+
+@get("/sessions/{session_id:uuid}/roll", opt=STAFF, sync_to_thread=True, tags=["attendance"])
+def roll(session_id: UUID, actor: Actor, attendance: AttendanceService) -> list[RollLineOut]:
+    """The session's roll sorted by name, with each student's mark."""
+    return [_line(line) for line in attendance.roll(actor, session_id)]
+
+
+@post("/sessions/{session_id:uuid}/attendance", opt=STAFF, sync_to_thread=True, tags=["attendance"])
+def mark(session_id: UUID, data: MarksIn, actor: Actor, attendance: AttendanceService) -> MarkedOut:
+    """Mark one or many students of the roll in one go."""
+    approver = None
+    if data.approved_by_staff_id is not None:
+        approver = actor_for(attendance.make_uow, actor.organisation_id, data.approved_by_staff_id)
+    changed = attendance.mark(
+        actor,
+        session_id,
+        {item.student_id: Mark(status=item.status, notes=item.notes) for item in data.marks},
+        approver=approver,
+    )
+    return MarkedOut(
+        changed=len(changed), roll=[_line(line) for line in attendance.roll(actor, session_id)]
+    )
+
+
+ROUTES = [roll, mark]
