@@ -174,7 +174,8 @@ class FamilyService(Service):
     def update_family(self, actor: Actor, family_id: UUID, **changes: Any) -> Family:
         """Change a family's contacts or address (fields of ``FAMILY_FIELDS``), all or nothing.
 
-        A new primary e-mail must be unused by the organisation's other families (Conflict).
+        A new primary e-mail must be unused by the organisation's other families (Conflict);
+        it also clears the family's undeliverable flag (a bounce), which the audit records.
         A deactivated family can still be corrected (Privacy Act: records stay accurate).
         Changing nothing writes nothing.
         """
@@ -186,6 +187,10 @@ class FamilyService(Service):
             if isinstance(email, str):  # checked before the change: lookups see this transaction
                 _email_free(uow, email, family)
             diff = _apply(family, changes)
+            if "primary_contact_email" in diff and family.is_undeliverable:
+                # a corrected address: notifications may go out again
+                diff["undeliverable_at"] = [family.undeliverable_at, None]
+                family.clear_undeliverable()
             if diff:
                 self.audit(
                     uow,
