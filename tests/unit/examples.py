@@ -52,6 +52,7 @@ from rocket_core.model import (
     SkillTree,
     Staff,
     StaffRole,
+    StaffSession,
     Student,
     WebhookEvent,
 )
@@ -320,6 +321,18 @@ def make_notification(**overrides: Any) -> Notification:
     return Notification(**{**fields, **overrides})
 
 
+def make_staff_session(**overrides: Any) -> StaffSession:
+    fields: dict[str, Any] = {
+        "organisation_id": ORG_ID,
+        "staff_id": uuid4(),
+        "token_hash": "a" * 64,
+        "csrf_hash": "b" * 64,
+        "created_at": datetime(2026, 2, 1, 9, tzinfo=UTC),
+        "expires_at": datetime(2026, 2, 2, 9, tzinfo=UTC),
+    }
+    return StaffSession(**{**fields, **overrides})
+
+
 def make_audit_entry(**overrides: Any) -> AuditEntry:
     fields: dict[str, Any] = {
         "organisation_id": ORG_ID,
@@ -360,4 +373,5 @@ EXAMPLES: dict[type[Entity], Callable[..., Entity]] = {
     Message: make_message,
     Notification: make_notification,
     AuditEntry: make_audit_entry,
+    StaffSession: make_staff_session,
 }

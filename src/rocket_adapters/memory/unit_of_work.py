@@ -268,7 +268,9 @@ class MemoryUnitOfWork(UnitOfWork):
         for entity_id, entity in current.items():
             if (cls, entity_id) not in self._removed and where(entity):  # type: ignore[arg-type]
                 loaded = self.load(cls, entity_id)
-                if loaded is not None:
+                # the committed row may have changed since it was tested: test this
+                # transaction's own copy again
+                if loaded is not None and (loaded is entity or where(loaded)):
                     matches.append(loaded)
         if order is not None:
             matches.sort(key=order)

@@ -44,7 +44,7 @@ import attrs
 
 from rocket_core.enrolment_machine import SEAT_HOLDING_STATES, EnrolmentStatus
 from rocket_core.errors import Conflict, Forbidden, NotFound, ValidationError
-from rocket_core.events import StudentMarkedAbsent
+from rocket_core.events import AbsenceCleared, StudentMarkedAbsent
 from rocket_core.model import (
     ATTENDED,
     Attendance,
@@ -419,6 +419,15 @@ class AttendanceService(Service):
                     student_id=student.id,
                     family_id=student.family_id,
                     session_end=session.ends_at(ctx.timezone),
+                )
+            )
+        if before is AttendanceStatus.ABSENT and after is not AttendanceStatus.ABSENT:
+            attendance.record(
+                AbsenceCleared(
+                    organisation_id=uow.organisation_id,
+                    attendance_id=attendance.id,
+                    session_id=session.id,
+                    student_id=student.id,
                 )
             )
         if before is AttendanceStatus.EXCUSED and after is not AttendanceStatus.EXCUSED:

@@ -137,11 +137,9 @@ class _Round:
     contended: bool = False
 
 
-def _positive(name: str, value: object, *, whole: bool) -> None:
-    kinds: tuple[type, ...] = (int,) if whole else (int, float)
-    if isinstance(value, bool) or not isinstance(value, kinds) or value <= 0:  # type: ignore[operator]
-        rule = "must be a whole number >= 1" if whole else "must be a number of seconds > 0"
-        raise ValidationError(f"DispatchService.{name}", rule)
+def _positive(name: str, value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ValidationError(f"DispatchService.{name}", "must be a whole number >= 1")
 
 
 class DispatchService(Service):
@@ -156,13 +154,13 @@ class DispatchService(Service):
         notifier: Notifier,
         *,
         max_attempts: int = 5,
-        backoff_seconds: float = 60,
-        lease_seconds: float = 300,
+        backoff_seconds: int = 60,
+        lease_seconds: int = 300,
     ) -> None:
         super().__init__(make_uow, clock, bus)
-        _positive("max_attempts", max_attempts, whole=True)
-        _positive("backoff_seconds", backoff_seconds, whole=False)
-        _positive("lease_seconds", lease_seconds, whole=False)
+        _positive("max_attempts", max_attempts)
+        _positive("backoff_seconds", backoff_seconds)
+        _positive("lease_seconds", lease_seconds)
         self.notifier = notifier
         self.max_attempts = max_attempts
         self.backoff = timedelta(seconds=backoff_seconds)

@@ -374,10 +374,6 @@ def test_clearing_the_absence_cancels_the_alert_and_a_new_absence_requeues_it(
     assert again.subject == first.subject
 
 
-@pytest.mark.xfail(
-    reason="AttendanceService.mark does not record AbsenceCleared yet (attendance.py)",
-    strict=True,
-)
 def test_excusing_the_absence_cancels_the_alert(in_class: World) -> None:
     world = in_class
     mark(world, A.ABSENT)
