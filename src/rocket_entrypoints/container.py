@@ -14,8 +14,10 @@ from operator import attrgetter
 from dependency_injector import containers, providers
 
 from rocket_adapters.clock import SystemClock
+from rocket_adapters.email import ConsoleNotifier, SmtpNotifier
 from rocket_adapters.memory import MemoryStore
 from rocket_adapters.memory.login import MemoryLoginDirectory
+from rocket_adapters.notification_templates import JinjaTemplateRenderer
 from rocket_adapters.passwords import Argon2PasswordHasher
 from rocket_adapters.payments_offline import OfflineGateway
 from rocket_adapters.sql import Database
@@ -24,14 +26,20 @@ from rocket_adapters.stripe.gateway import StripeGateway
 from rocket_core.events import EventBus
 from rocket_core.services.attendance import AttendanceService
 from rocket_core.services.auth import AuthService
+from rocket_core.services.dispatch import DispatchService
 from rocket_core.services.enrolment import EnrolmentService
 from rocket_core.services.families import FamilyService
 from rocket_core.services.invoicing import InvoicingService
 from rocket_core.services.lifecycle import LifecycleService
 from rocket_core.services.makeup import MakeupService
+from rocket_core.services.messaging import MessagingService
+from rocket_core.services.notifications import NotificationService
 from rocket_core.services.organisation import OrganisationService
 from rocket_core.services.payments import PaymentService
+from rocket_core.services.progress import ProgressService
+from rocket_core.services.projects import ProjectService
 from rocket_core.services.scheduling import SchedulingService
+from rocket_core.services.skills import SkillTreeService
 from rocket_core.services.webhooks import WebhookService
 from rocket_entrypoints.settings import Settings
 
@@ -44,11 +52,20 @@ def _gateway(settings: Settings) -> str:
     return "stripe" if settings.card_payments else "offline"
 
 
-def _subscribe(invoicing: InvoicingService, payments: PaymentService) -> Iterator[None]:
-    """The event handlers: an invoice for every enrolment awaiting payment, and the family's
-    credit applied to every invoice issued."""
+def _notifier(settings: Settings) -> str:
+    return "smtp" if settings.email else "console"
+
+
+def _subscribe(
+    invoicing: InvoicingService, payments: PaymentService, notifications: NotificationService
+) -> Iterator[None]:
+    """The event handlers: an invoice for every enrolment awaiting payment, the family's
+    credit applied to every invoice issued, and the notification outbox (in the transaction
+    of each change). The templates are checked first: a broken edit stops the start."""
+    notifications.check_templates()
     invoicing.subscribe()
     payments.subscribe()
+    notifications.subscribe()
     yield
 
 
@@ -109,8 +126,31 @@ class Container(containers.DeclarativeContainer):
         tokens=makeup,
         invoices=invoicing,
     )
+    skills = providers.Singleton(SkillTreeService, make_uow, clock, bus)
+    progress = providers.Singleton(ProgressService, make_uow, clock, bus)
+    projects = providers.Singleton(ProjectService, make_uow, clock, bus)
+    messaging = providers.Singleton(MessagingService, make_uow, clock, bus)
+    #: Notification templates: the built-in ones, replaced file by file from
+    #: ROCKET_TEMPLATES_DIR.
+    renderer = providers.Singleton(JinjaTemplateRenderer, settings.provided.templates_dir)
+    notifications = providers.Singleton(NotificationService, make_uow, clock, bus, renderer)
+    #: E-mail through SMTP when ROCKET_SMTP_HOST is set, else written to the log.
+    notifier = providers.Selector(
+        providers.Callable(_notifier, settings),
+        console=providers.Singleton(ConsoleNotifier),
+        smtp=providers.Singleton(
+            SmtpNotifier,
+            settings.provided.smtp_host,
+            settings.provided.smtp_port,
+            username=settings.provided.smtp_username,
+            password=settings.provided.smtp_password,
+            starttls=settings.provided.smtp_starttls,
+            mail_from=settings.provided.mail_from,
+        ),
+    )
+    dispatch = providers.Singleton(DispatchService, make_uow, clock, bus, notifier)
     #: Subscribes the event handlers (``init_resources()``, done by ``application()``).
-    handlers = providers.Resource(_subscribe, invoicing, payments)
+    handlers = providers.Resource(_subscribe, invoicing, payments, notifications)
 
 
 def application(settings: Settings | None = None) -> Container:

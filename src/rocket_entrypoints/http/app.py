@@ -6,6 +6,8 @@ the result back into JSON; no business rule lives here (docs/http.md).
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from typing import Any
 
 from litestar import Litestar, Request, Router
@@ -15,9 +17,10 @@ from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from rocket_entrypoints.container import Container, application
+from rocket_entrypoints.http import routes
 from rocket_entrypoints.http.deps import dependencies
 from rocket_entrypoints.http.problems import EXCEPTION_HANDLERS
-from rocket_entrypoints.http.routes import attendance, auth, health, webhooks
+from rocket_entrypoints.http.routes import auth, health
 from rocket_entrypoints.http.security import LoginThrottle, security_headers
 from rocket_entrypoints.settings import Settings
 
@@ -51,6 +54,17 @@ async def refuse_unknown_fields(request: Request[Any, Any, Any]) -> None:
             )
 
 
+def api_routes() -> list[Any]:
+    """The ``ROUTES`` of every module of ``rocket_entrypoints.http.routes`` (one per
+    context), in module name order."""
+    handlers: list[Any] = []
+    for module in sorted(pkgutil.iter_modules(routes.__path__), key=lambda m: m.name):
+        loaded = importlib.import_module(f"{routes.__name__}.{module.name}")
+        if module.name != "health":
+            handlers.extend(getattr(loaded, "ROUTES", []))
+    return handlers
+
+
 def create_app(container: Container | None = None, *, settings: Settings | None = None) -> Litestar:
     """The API over ``container`` (by default one built from the environment)."""
     if container is None:
@@ -58,13 +72,7 @@ def create_app(container: Container | None = None, *, settings: Settings | None 
     throttle = LoginThrottle()
     api = Router(
         "/api/v1",
-        route_handlers=[
-            auth.login_route(throttle),
-            auth.logout,
-            auth.me,
-            *attendance.ROUTES,
-            *webhooks.ROUTES,
-        ],
+        route_handlers=[auth.login_route(throttle), auth.logout, auth.me, *api_routes()],
     )
     app = Litestar(
         route_handlers=[api, *health.ROUTES],
