@@ -20,9 +20,11 @@ $(VENV)/.dev-installed: pyproject.toml
 	@touch $@ $(VENV)/.run-installed
 
 ## run: migrate the embedded default database (rocket.db, or ROCKET_DATABASE_URL), load the
-## demo school unless it is already there, and print its summary (HTTP serving comes later)
+## demo school unless it is already there, print its summary and the demo login, then serve
+## the staff API on http://127.0.0.1:8000 (OpenAPI at /schema; Ctrl-C stops it)
 run: $(VENV)/.run-installed
 	$(BIN)/rocket demo
+	$(BIN)/rocket serve --host 127.0.0.1 --port 8000
 
 ## test: lint, format check, type checks, import contracts and the whole test suite
 test: lint typecheck contracts tests

@@ -7,6 +7,8 @@ import typer
 import rocket_core
 from rocket_entrypoints.cli.db import db_app
 from rocket_entrypoints.cli.demo import demo
+from rocket_entrypoints.cli.serve import serve
+from rocket_entrypoints.cli.staff import staff_app
 
 app = typer.Typer(
     name="rocket",
@@ -32,7 +34,9 @@ def root(
 
 
 app.command()(demo)
+app.command()(serve)
 app.add_typer(db_app, name="db")
+app.add_typer(staff_app, name="staff")
 
 
 def main() -> None:

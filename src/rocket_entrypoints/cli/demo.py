@@ -14,6 +14,8 @@ from rocket_core.ports import UnitOfWorkFactory
 from rocket_entrypoints.cli.errors import fail, reported_errors
 from rocket_entrypoints.container import Container
 from rocket_entrypoints.demo import (
+    DEMO_PASSWORD,
+    SUPER_ADMIN,
     DemoSummary,
     build_demo_school,
     demo_organisation_id,
@@ -59,7 +61,9 @@ def demo(
         settings: Settings = container.settings()
         if settings.in_memory:
             make_uow: UnitOfWorkFactory = container.make_uow()
-            school = build_demo_school(make_uow, seed=seed, today=day)
+            school = build_demo_school(
+                make_uow, seed=seed, today=day, password_hash=_demo_hash(container)
+            )
             summary = summarise(make_uow, school.organisation_id)
             caption = f"in memory, as on {school.today.isoformat()}, seed {seed}"
         else:
@@ -67,18 +71,27 @@ def demo(
             migrate.upgrade(settings.database_url, app_role=settings.database_role)
             make_uow = container.make_uow()
             try:
-                caption = _load(make_uow, seed, day)
+                caption = _load(make_uow, seed, day, _demo_hash(container))
                 summary = summarise(make_uow, demo_organisation_id(seed))
             finally:
                 container.database().dispose()
     print_summary(summary, console, caption)
+    typer.echo(
+        f"demo login: {SUPER_ADMIN.email} / {DEMO_PASSWORD} (super admin; every demo staff "
+        "member has this password)"
+    )
 
 
-def _load(make_uow: UnitOfWorkFactory, seed: int, day: date | None) -> str:
+def _demo_hash(container: Container) -> str:
+    hashed: str = container.hasher().hash(DEMO_PASSWORD)
+    return hashed
+
+
+def _load(make_uow: UnitOfWorkFactory, seed: int, day: date | None, password_hash: str) -> str:
     """Build the school of ``seed`` unless it is there; the caption for its summary."""
     if not demo_school_loaded(make_uow, seed):
         try:
-            school = build_demo_school(make_uow, seed=seed, today=day)
+            school = build_demo_school(make_uow, seed=seed, today=day, password_hash=password_hash)
         except Conflict as error:
             if not demo_school_loaded(make_uow, seed):  # not a concurrent run
                 fail(

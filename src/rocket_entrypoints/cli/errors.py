@@ -10,6 +10,7 @@ import typer
 from alembic.util.exc import CommandError
 from sqlalchemy.exc import DBAPIError
 
+from rocket_core.errors import RocketError
 from rocket_entrypoints.settings import SettingsError
 
 #: Exit code for bad configuration, an unreachable database or a refused command.
@@ -29,7 +30,8 @@ def one_line(text: object) -> str:
 
 @contextmanager
 def reported_errors() -> Iterator[None]:
-    """Turn configuration and database errors into a one-line message and exit code 2."""
+    """Turn configuration, database and domain errors into a one-line message and exit
+    code 2."""
     try:
         yield
     except SettingsError as error:
@@ -39,3 +41,5 @@ def reported_errors() -> Iterator[None]:
         fail(f"database error: {error.orig if error.orig is not None else error}")
     except CommandError as error:
         fail(f"migration refused: {error}")
+    except RocketError as error:  # bad input, not found, not allowed, a conflict
+        fail(str(error))

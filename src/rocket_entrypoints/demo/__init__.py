@@ -8,6 +8,8 @@ the front desk (``billing``).
 """
 
 from rocket_entrypoints.demo.school import (
+    DEMO_PASSWORD,
+    SUPER_ADMIN,
     DemoSchool,
     build_demo_school,
     demo_organisation_id,
@@ -16,6 +18,8 @@ from rocket_entrypoints.demo.school import (
 from rocket_entrypoints.demo.summary import BillingFigures, DemoSummary, summarise
 
 __all__ = [
+    "DEMO_PASSWORD",
+    "SUPER_ADMIN",
     "BillingFigures",
     "DemoSchool",
     "DemoSummary",

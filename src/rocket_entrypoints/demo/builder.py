@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 import attrs
 
 from rocket_adapters.clock import FixedClock
+from rocket_adapters.notification_templates import JinjaTemplateRenderer
 from rocket_adapters.payments_offline import OfflineGateway
 from rocket_core.events import EventBus
 from rocket_core.permissions import Actor
@@ -34,7 +35,8 @@ from rocket_core.services.families import FamilyService
 from rocket_core.services.invoicing import InvoicingService
 from rocket_core.services.lifecycle import LifecycleService
 from rocket_core.services.makeup import MakeupService
-from rocket_core.services.organisation import OrganisationService
+from rocket_core.services.notifications import NotificationService
+from rocket_core.services.organisation import NO_PASSWORD, OrganisationService
 from rocket_core.services.payments import PaymentService
 from rocket_core.services.scheduling import SchedulingService
 
@@ -99,9 +101,12 @@ class Story:
         today: date,
         *,
         money: random.Random | None = None,
+        password_hash: str = NO_PASSWORD,
     ) -> None:
         self.make_uow = make_uow
         self.organisation_id = organisation_id
+        #: Every demo staff member's password hash (the demo password, or none).
+        self.password_hash = password_hash
         self.rng = rng
         #: The draws of the money story (how families pay), apart from ``rng`` so that the
         #: rest of the school does not change with them.
@@ -123,6 +128,10 @@ class Story:
         # awaiting payment gets its invoice, and a family's credit pays new invoices.
         self.invoicing.subscribe()
         self.payments.subscribe()
+        # ... and families are notified through the outbox (queued, not sent: the
+        # dispatcher sends them when it runs).
+        self.notifications = NotificationService(make_uow, self.clock, bus, JinjaTemplateRenderer())
+        self.notifications.subscribe()
         self.lifecycle = LifecycleService(
             make_uow,
             self.clock,

@@ -63,6 +63,9 @@ class StaffSpec:
         return f"{self.first_name}.{self.last_name}@rocketacademy.example".lower()
 
 
+#: The password of every demo staff member (printed by ``make run``; a demo, not a secret).
+DEMO_PASSWORD = "rocket-demo-school"
+
 SUPER_ADMIN = StaffSpec("admin", "Alex", "Morgan", m.StaffRole.SUPER_ADMIN, (0, 1))
 STAFF = (
     StaffSpec("priya", "Priya", "Raman", m.StaffRole.CAMPUS_MANAGER, (0,)),
@@ -105,16 +108,30 @@ def melbourne_holidays(year: int) -> list[m.ClosureDate]:
 
 
 def build_demo_school(
-    make_uow: Callable[[UUID], UnitOfWork], *, seed: int = 1, today: date | None = None
+    make_uow: Callable[[UUID], UnitOfWork],
+    *,
+    seed: int = 1,
+    today: date | None = None,
+    password_hash: str = NO_PASSWORD,
 ) -> DemoSchool:
     """Build the demo school of ``seed`` as it stands on ``today`` (default: today in
     Melbourne) in a new organisation, through the services over ``make_uow``.
 
     A second school cannot share the database: staff logins (e-mails) are unique, so the
-    first step, the organisation and its super admin, is refused whole (Conflict)."""
+    first step, the organisation and its super admin, is refused whole (Conflict).
+
+    ``password_hash``: every staff member's password hash (``rocket demo`` gives the hash of
+    DEMO_PASSWORD so that the demo staff can log in); by default nobody can log in."""
     day = today or datetime.now(ZoneInfo(MELBOURNE)).date()
     rng = random.Random(seed)
-    story = Story(make_uow, _organisation_id(rng), rng, day, money=random.Random(f"money:{seed}"))
+    story = Story(
+        make_uow,
+        _organisation_id(rng),
+        rng,
+        day,
+        money=random.Random(f"money:{seed}"),
+        password_hash=password_hash,
+    )
     _bootstrap(story)
     story.at(story.calendar.founded, time(9, 0), lambda: _set_up(story))
     plans = plan_catalogue(story)
@@ -176,7 +193,7 @@ def _staff_entity(story: Story, spec: StaffSpec) -> m.Staff:
     return m.Staff(
         organisation_id=story.organisation_id,
         email=spec.email,
-        password_hash=NO_PASSWORD,
+        password_hash=story.password_hash,
         first_name=spec.first_name,
         last_name=spec.last_name,
         phone=f"04{story.rng.randrange(10**8):08d}",
@@ -226,6 +243,7 @@ def _set_up(story: Story) -> None:
             phone=f"04{story.rng.randrange(10**8):08d}",
             hired_date=story.calendar.founded + timedelta(days=story.rng.randrange(0, 30)),
             qualifications=_wwc(story),
+            password_hash=story.password_hash,
         )
         story.staff[spec.key] = staff.id
         for index in spec.campuses:
