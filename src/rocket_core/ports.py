@@ -575,6 +575,22 @@ class AuditLog(Repository[AuditEntry]):
     def list_for_entity(self, entity_id: UUID) -> list[AuditEntry]:
         """What happened to one entity, oldest first."""
 
+    @abstractmethod
+    def search(
+        self,
+        *,
+        entity_id: UUID | None = None,
+        entity_type: str | None = None,
+        actor_staff_id: UUID | None = None,
+        occurred_from: datetime | None = None,
+        occurred_to: datetime | None = None,
+        limit: int,
+        offset: int = 0,
+    ) -> tuple[list[AuditEntry], int]:
+        """One page of the entries matching every filter given (``occurred_from`` inclusive,
+        ``occurred_to`` exclusive), newest first (ties by id, descending): at most ``limit``
+        entries from ``offset``, and how many match in all. Two queries, whatever the page."""
+
 
 class LifecycleRepository(ABC):
     """The nightly lifecycle as set-based operations in the unit of work's organisation.

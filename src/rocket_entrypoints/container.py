@@ -25,6 +25,7 @@ from rocket_adapters.sql.login import SqlLoginDirectory
 from rocket_adapters.stripe.gateway import StripeGateway
 from rocket_core.events import EventBus
 from rocket_core.services.attendance import AttendanceService
+from rocket_core.services.audit import AuditService
 from rocket_core.services.auth import AuthService
 from rocket_core.services.dispatch import DispatchService
 from rocket_core.services.enrolment import EnrolmentService
@@ -149,6 +150,8 @@ class Container(containers.DeclarativeContainer):
         ),
     )
     dispatch = providers.Singleton(DispatchService, make_uow, clock, bus, notifier)
+    #: Reading the audit log (super admins).
+    audit_log = providers.Singleton(AuditService, make_uow, clock, bus)
     #: Subscribes the event handlers (``init_resources()``, done by ``application()``).
     handlers = providers.Resource(_subscribe, invoicing, payments, notifications)
 

@@ -2037,6 +2037,49 @@ class LookupContract(_Schools):
             assert ids(uow.audit.list_for_entity(target)) == ids([first, second, third])
             assert uow.audit.list_for_entity(uuid4()) == []
 
+    def test_audit_search_filters_pages_and_counts_newest_first(
+        self, make_uow: MakeUow, org: m.Organisation, other_school: School
+    ) -> None:
+        clerk = f.staff(org.id)
+        target = uuid4()
+        # 22:00 and 23:00 on 1 January and 00:00 on 2 January UTC: local clock times (06:00,
+        # 10:00, 08:00) would sort them wrongly
+        early = f.audit_entry(org.id, entity_id=target, occurred_at=at(2026, 1, 2, 6, tz=PERTH))
+        middle = f.audit_entry(
+            org.id, entity_id=target, actor_staff_id=clerk.id, occurred_at=at(2026, 1, 2, 10)
+        )
+        late = f.audit_entry(
+            org.id,
+            entity_type="Invoice",
+            actor_staff_id=clerk.id,
+            occurred_at=at(2026, 1, 2, 8, tz=PERTH),
+        )
+        save(make_uow, clerk, middle, late, early)
+        save(make_uow, f.audit_entry(other_school.organisation.id, entity_id=target))
+        with make_uow(org.id) as uow:
+
+            def search(**filters: Any) -> tuple[list[UUID], int]:
+                found, total = uow.audit.search(**filters)
+                return ids(found), total
+
+            assert search(limit=100) == (ids([late, middle, early]), 3)
+            assert search(limit=2) == (ids([late, middle]), 3)
+            assert search(limit=2, offset=2) == (ids([early]), 3)
+            assert search(limit=10, offset=5) == ([], 3)
+            assert search(entity_id=target, limit=10) == (ids([middle, early]), 2)
+            assert search(entity_type="Invoice", limit=10) == (ids([late]), 1)
+            assert search(actor_staff_id=clerk.id, limit=10) == (ids([late, middle]), 2)
+            assert search(occurred_from=at(2026, 1, 2, 10), limit=10) == (ids([late, middle]), 2)
+            assert search(occurred_to=at(2026, 1, 2, 10), limit=10) == (ids([early]), 1)
+            assert search(
+                entity_id=target,
+                actor_staff_id=clerk.id,
+                occurred_from=at(2026, 1, 2, 6, tz=PERTH),
+                occurred_to=at(2026, 1, 2, 8, tz=PERTH),
+                limit=10,
+            ) == (ids([middle]), 1)
+            assert search(entity_id=uuid4(), limit=10) == ([], 0)
+
 
 # -- transactions -----------------------------------------------------------------------------
 

@@ -555,3 +555,29 @@ class MemoryAuditLog(MemoryRepository[m.AuditEntry], ports.AuditLog):
         return self._uow.select(
             m.AuditEntry, lambda a: a.entity_id == entity_id, lambda a: (a.occurred_at, a.id)
         )
+
+    def search(
+        self,
+        *,
+        entity_id: UUID | None = None,
+        entity_type: str | None = None,
+        actor_staff_id: UUID | None = None,
+        occurred_from: datetime | None = None,
+        occurred_to: datetime | None = None,
+        limit: int,
+        offset: int = 0,
+    ) -> tuple[list[m.AuditEntry], int]:
+        found = self._uow.select(
+            m.AuditEntry,
+            lambda a: (
+                (entity_id is None or a.entity_id == entity_id)
+                and (entity_type is None or a.entity_type == entity_type)
+                and (actor_staff_id is None or a.actor_staff_id == actor_staff_id)
+                and (occurred_from is None or a.occurred_at >= occurred_from)
+                and (occurred_to is None or a.occurred_at < occurred_to)
+            ),
+            lambda a: (a.occurred_at, a.id),
+        )
+        found.reverse()
+        start = max(offset, 0)
+        return found[start : start + max(limit, 0)], len(found)

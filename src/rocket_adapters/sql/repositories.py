@@ -514,6 +514,42 @@ class SqlAuditLog(SqlRepository[m.AuditEntry], ports.AuditLog):
     def list_for_entity(self, entity_id: UUID) -> list[m.AuditEntry]:
         return self._list(self.c.entity_id == entity_id, order=[self.c.occurred_at])
 
+    def search(
+        self,
+        *,
+        entity_id: UUID | None = None,
+        entity_type: str | None = None,
+        actor_staff_id: UUID | None = None,
+        occurred_from: datetime | None = None,
+        occurred_to: datetime | None = None,
+        limit: int,
+        offset: int = 0,
+    ) -> tuple[list[m.AuditEntry], int]:
+        where: list[Any] = []
+        if entity_id is not None:
+            where.append(self.c.entity_id == entity_id)
+        if entity_type is not None:
+            where.append(self.c.entity_type == entity_type)
+        if actor_staff_id is not None:
+            where.append(self.c.actor_staff_id == actor_staff_id)
+        if occurred_from is not None:
+            where.append(self.c.occurred_at >= occurred_from)
+        if occurred_to is not None:
+            where.append(self.c.occurred_at < occurred_to)
+        page = (
+            self._select(*where)
+            .order_by(self.c.occurred_at.desc(), self.c.id.desc())
+            .offset(max(offset, 0))
+            .limit(max(limit, 0))
+        )
+        count = (
+            sa.select(sa.func.count())
+            .select_from(self._table)
+            .where(self.c.organisation_id == self._uow.organisation_id, *where)
+        )
+        entries = list(self._uow.rows(page))
+        return entries, int(self._uow.execute(count).scalar_one())
+
 
 def _active(columns: Any, active_only: bool) -> list[Any]:
     return [columns.is_active.is_(True)] if active_only else []

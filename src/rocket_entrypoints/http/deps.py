@@ -31,6 +31,7 @@ SERVICES = (
     "projects",
     "messaging",
     "notifications",
+    "audit_log",
 )
 
 
