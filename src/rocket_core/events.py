@@ -6,7 +6,7 @@ Handlers (notifications, invoices, audit) subscribe to them in the service layer
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -200,8 +200,10 @@ class RefundRecorded(DomainEvent):
 
 
 Handler = Callable[[DomainEvent], None]
-#: A handler that writes in the transaction that recorded the event (the outbox).
-TransactionalHandler = Callable[["UnitOfWork", DomainEvent], None]
+#: A handler that writes in the transaction that recorded the events (the outbox): it is
+#: given all of the transaction's events of its type at once, in order, so that a batch
+#: (term invoicing's thousands of invoices) is handled with a few queries, not a few per event.
+TransactionalHandler = Callable[["UnitOfWork", Sequence[DomainEvent]], None]
 
 
 class EventBus:
@@ -210,10 +212,10 @@ class EventBus:
 
     Two kinds of handler:
 
-    - ``subscribe_in_transaction``: runs inside the transaction that recorded the event, just
-      before it commits, with its unit of work. What it writes commits with the change, or
-      rolls back with it; its error fails the use case. The notification outbox uses this
-      (DESIGN decision 12).
+    - ``subscribe_in_transaction``: runs inside the transaction that recorded the events, just
+      before it commits, with its unit of work and the transaction's events of its type (all
+      at once, in order). What it writes commits with the change, or rolls back with it; its
+      error fails the use case. The notification outbox uses this (DESIGN decision 12).
     - ``subscribe``: runs after the transaction committed, so a failing handler cannot undo
       it: its error is logged and the other handlers still run. These handlers start their
       own transactions and must be idempotent (billing checks what it already did).
@@ -230,16 +232,18 @@ class EventBus:
     def subscribe_in_transaction(
         self, event_type: type[DomainEvent], handler: TransactionalHandler
     ) -> None:
-        """Call ``handler(uow, event)`` for every event of ``event_type`` (or a subclass)
-        inside the transaction that recorded it, before it commits."""
+        """Call ``handler(uow, events)`` with the events of ``event_type`` (or a subclass)
+        that a transaction recorded, inside it, before it commits (not at all when there are
+        none)."""
         self._in_transaction.append((event_type, handler))
 
     def handle_in_transaction(self, uow: UnitOfWork, events: Iterable[DomainEvent]) -> None:
         """Run the transactional handlers on ``events`` (their errors propagate)."""
-        for event in events:
-            for event_type, handler in self._in_transaction:
-                if isinstance(event, event_type):
-                    handler(uow, event)
+        recorded = list(events)
+        for event_type, handler in self._in_transaction:
+            matching = [event for event in recorded if isinstance(event, event_type)]
+            if matching:
+                handler(uow, matching)
 
     def publish(self, events: Iterable[DomainEvent]) -> list[Exception]:
         """Deliver committed ``events`` in order; returns the handlers' errors (also logged)."""

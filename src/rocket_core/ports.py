@@ -538,6 +538,15 @@ class NotificationRepository(Repository[Notification]):
         """The notification queued under this idempotency key, or None."""
 
     @abstractmethod
+    def existing_keys(self, dedupe_keys: Collection[str]) -> set[str]:
+        """Which of ``dedupe_keys`` a notification is already queued under (one query)."""
+
+    def add_many(self, notifications: Sequence[Notification]) -> None:
+        """Queue many new notifications at once (adapters may write them in bulk)."""
+        for notification in notifications:
+            self.add(notification)
+
+    @abstractmethod
     def list_for_family(self, family_id: UUID) -> list[Notification]:
         """Every notification to a family, oldest first."""
 

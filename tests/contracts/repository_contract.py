@@ -1973,6 +1973,32 @@ class LookupContract(_Schools):
             )
             assert outbox.find_by_dedupe_key(str(ten.dedupe_key)) is outbox.get(ten.id)
             assert outbox.find_by_dedupe_key("invoice_issued:nothing") is None
+            keys = [str(ten.dedupe_key), str(sent.dedupe_key), "invoice_issued:nothing"]
+            assert outbox.existing_keys(keys) == set(keys[:2])
+            assert outbox.existing_keys([]) == set()
+
+    def test_many_notifications_are_queued_at_once(
+        self, make_uow: MakeUow, org: m.Organisation
+    ) -> None:
+        home = f.family(org.id)
+        save(make_uow, home)
+        batch = [
+            f.notification(
+                home, dedupe_key=f"invoice_issued:{n}", due_at=at(2026, 2, 6, 9), attempts=0
+            )
+            for n in range(2500)
+        ]
+        with make_uow(org.id) as uow:
+            uow.notifications.add_many(batch)
+            uow.commit()
+        with make_uow(org.id) as uow:
+            stored = uow.notifications.list_for_family(home.id)
+            assert sorted(ids(stored)) == sorted(ids(batch))
+            first = uow.notifications.get(batch[0].id)
+            assert attrs.asdict(first) == attrs.asdict(batch[0])  # type: ignore[arg-type]
+        other = f.notification(f.family(uuid4()))
+        with make_uow(org.id) as uow, pytest.raises(Forbidden):
+            uow.notifications.add_many([other])
 
     def test_messages_of_a_family_or_staff_member_and_unread_counts(
         self, make_uow: MakeUow, org: m.Organisation

@@ -529,6 +529,11 @@ class MemoryNotificationRepository(MemoryRepository[m.Notification], ports.Notif
         found = self._uow.select(m.Notification, lambda n: n.dedupe_key == dedupe_key)
         return found[0] if found else None
 
+    def existing_keys(self, dedupe_keys: Collection[str]) -> set[str]:
+        wanted = set(dedupe_keys)
+        found = self._uow.select(m.Notification, lambda n: n.dedupe_key in wanted)
+        return {str(n.dedupe_key) for n in found}
+
     def list_for_family(self, family_id: UUID) -> list[m.Notification]:
         return self._uow.select(
             m.Notification,

@@ -167,8 +167,9 @@ class SqlUnitOfWork(UnitOfWork):
         found = self.rows(statement.limit(1))
         return found[0] if found else None
 
-    def execute(self, statement: Any) -> sa.Result[Any]:
-        """Run a Core statement in this transaction."""
+    def execute(self, statement: Any, parameters: Any = None) -> sa.Result[Any]:
+        """Run a Core statement in this transaction (``parameters``: a list of rows for an
+        executemany)."""
         session = self.session
         with domain_errors():
-            return session.execute(statement)
+            return session.execute(statement, parameters)

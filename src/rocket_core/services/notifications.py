@@ -44,9 +44,10 @@ reading its notifications is ``Action.VIEW_ROSTER`` in the same scope.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TypeVar
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -70,6 +71,7 @@ from rocket_core.model import (
     Campus,
     Cohort,
     EnrolmentStatus,
+    Entity,
     Family,
     Notification,
     NotificationKind,
@@ -90,6 +92,8 @@ from rocket_core.ports import (
 from rocket_core.services.base import Service
 from rocket_core.services.families import _family_campuses as family_campuses
 from rocket_core.services.families import _pick as pick_campus
+
+_E = TypeVar("_E", bound=Entity)
 
 K = NotificationKind
 
@@ -251,6 +255,44 @@ def dedupe_key(kind: NotificationKind, entity_id: UUID, family_id: UUID | None =
     return key if family_id is None else f"{key}:{family_id}"
 
 
+@attrs.frozen(kw_only=True)
+class KindSetting:
+    """Whether a family receives one kind of notification, and whether it may switch it off."""
+
+    kind: NotificationKind
+    enabled: bool
+    critical: bool
+
+
+@attrs.frozen(kw_only=True)
+class NotificationSettings:
+    """A family's notification settings: every kind (in ``NotificationKind`` order) and the
+    undeliverable flag (set by a bounce, cleared by staff or a new primary e-mail)."""
+
+    family_id: UUID
+    kinds: tuple[KindSetting, ...]
+    undeliverable_at: datetime | None
+    undeliverable_reason: str | None
+
+    @property
+    def is_undeliverable(self) -> bool:
+        """Mail to the family bounced: nothing is sent until the flag is cleared."""
+        return self.undeliverable_at is not None
+
+
+def notification_settings(family: Family) -> NotificationSettings:
+    """The notification settings of ``family`` as it is now."""
+    return NotificationSettings(
+        family_id=family.id,
+        kinds=tuple(
+            KindSetting(kind=kind, enabled=family.wants(kind), critical=kind.is_critical)
+            for kind in K
+        ),
+        undeliverable_at=family.undeliverable_at,
+        undeliverable_reason=family.undeliverable_reason,
+    )
+
+
 class NotificationService(Service):
     """Queues notifications in the transactions of other use cases, and the families'
     notification settings (see the module docstring)."""
@@ -283,7 +325,17 @@ class NotificationService(Service):
         """Queue notifications for the events of ``HANDLED`` in the transactions that record
         them (call once, when wiring the application)."""
         for event_type in self.HANDLED:
-            self.bus.subscribe_in_transaction(event_type, self.handle)
+            self.bus.subscribe_in_transaction(event_type, self.handle_all)
+
+    def handle_all(self, uow: UnitOfWork, events: Sequence[DomainEvent]) -> None:
+        """The in-transaction handler: ``handle`` each event; the invoices of a batch (term
+        invoicing) together, with a few queries for all of them."""
+        issued = [event for event in events if isinstance(event, InvoiceIssued)]
+        if len(issued) > 1:
+            self._invoices_issued(uow, issued)
+        for event in events:
+            if len(issued) <= 1 or not isinstance(event, InvoiceIssued):
+                self.handle(uow, event)
 
     def handle(self, uow: UnitOfWork, event: DomainEvent) -> None:
         """The in-transaction handler: queue (or withdraw) what ``event`` calls for, in
@@ -323,6 +375,42 @@ class NotificationService(Service):
             "due_date": long_date(event.due_date),
         }
         self._invoice(uow, K.INVOICE_ISSUED, event.invoice_id, event.family_id, details, event)
+
+    def _invoices_issued(self, uow: UnitOfWork, events: Sequence[InvoiceIssued]) -> None:
+        """``_invoice_issued`` for many invoices: what they need is loaded in bulk and the
+        rows are queued together."""
+        kind = K.INVOICE_ISSUED
+        keys = {event.invoice_id: dedupe_key(kind, event.invoice_id) for event in events}
+        queued = uow.notifications.existing_keys(keys.values())
+        todo = [event for event in events if keys[event.invoice_id] not in queued]
+        families = _by_id(uow.families.find_many({event.family_id for event in todo}))
+        enrolments = _by_id(
+            uow.enrolments.find_many({e.enrolment_id for e in todo if e.enrolment_id is not None})
+        )
+        students = _by_id(uow.students.find_many({e.student_id for e in enrolments.values()}))
+        cohorts = _by_id(uow.cohorts.find_many({e.cohort_id for e in enrolments.values()}))
+        school = uow.organisations.current().name
+        rows: list[Notification] = []
+        for event in todo:
+            family = families[event.family_id]
+            if not family.wants(kind):
+                continue
+            enrolment = None if event.enrolment_id is None else enrolments.get(event.enrolment_id)
+            student = None if enrolment is None else students.get(enrolment.student_id)
+            cohort = None if enrolment is None else cohorts.get(enrolment.cohort_id)
+            values = {
+                "invoice_number": event.invoice_number,
+                "total": money(event.total_amount),
+                "due_date": long_date(event.due_date),
+                "child_name": "" if student is None else names([student]),
+                "cohort_name": "" if cohort is None else cohort.name,
+            }
+            rows.append(
+                self._notification(
+                    uow, kind, keys[event.invoice_id], values, family=family, school=school
+                )
+            )
+        uow.notifications.add_many(rows)
 
     def _invoice_overdue(self, uow: UnitOfWork, event: InvoiceOverdue) -> None:
         details = {
@@ -491,10 +579,29 @@ class NotificationService(Service):
         due_at: datetime | None = None,
     ) -> Notification:
         """Render and queue one notification to ``family`` or ``staff``."""
+        notification = self._notification(
+            uow, kind, key, values, family=family, staff=staff, due_at=due_at
+        )
+        uow.notifications.add(notification)
+        return notification
+
+    def _notification(
+        self,
+        uow: UnitOfWork,
+        kind: NotificationKind,
+        key: str,
+        values: Mapping[str, str],
+        *,
+        family: Family | None = None,
+        staff: Staff | None = None,
+        due_at: datetime | None = None,
+        school: str | None = None,
+    ) -> Notification:
+        """One rendered notification to ``family`` or ``staff`` (not queued yet)."""
         contact = family.primary_contact_name if family is not None else _staff_name(staff)
-        rendered = self._render(uow, kind, values, contact)
+        rendered = self._render(uow, kind, values, contact, school)
         now = self.clock.now()
-        notification = Notification(
+        return Notification(
             organisation_id=uow.organisation_id,
             recipient_family_id=None if family is None else family.id,
             recipient_staff_id=None if staff is None else staff.id,
@@ -506,15 +613,18 @@ class NotificationService(Service):
             created_at=now,
             due_at=now if due_at is None else due_at,
         )
-        uow.notifications.add(notification)
-        return notification
 
     def _render(
-        self, uow: UnitOfWork, kind: NotificationKind, values: Mapping[str, str], contact: str
+        self,
+        uow: UnitOfWork,
+        kind: NotificationKind,
+        values: Mapping[str, str],
+        contact: str,
+        school: str | None = None,
     ) -> RenderedMessage:
         """The kind's templates with the school's name, the recipient's and ``values``."""
         variables = {
-            "school_name": uow.organisations.current().name,
+            "school_name": school if school is not None else uow.organisations.current().name,
             "contact_name": contact,
             **values,
         }
@@ -581,13 +691,29 @@ class NotificationService(Service):
                 )
         return family
 
-    def list_for_family(self, actor: Actor, family_id: UUID) -> list[Notification]:
-        """Every notification to a family, oldest first, whatever its status
-        (``Action.VIEW_ROSTER`` in the family's scope)."""
+    def list_for_family(
+        self,
+        actor: Actor,
+        family_id: UUID,
+        status: NotificationStatus | str | None = None,
+    ) -> list[Notification]:
+        """Every notification to a family, oldest first, whatever its status unless
+        ``status`` names one (``Action.VIEW_ROSTER`` in the family's scope)."""
+        wanted = None if status is None else _notification_status(status)
         with self.transaction(actor) as uow:
             family = uow.families.get(family_id)
             _authorise_family(uow, actor, family, Action.VIEW_ROSTER)
-            return uow.notifications.list_for_family(family.id)
+            found = uow.notifications.list_for_family(family.id)
+            return found if wanted is None else [n for n in found if n.status is wanted]
+
+    def settings(self, actor: Actor, family_id: UUID) -> NotificationSettings:
+        """A family's notification settings: every kind on or off (critical kinds always
+        on) and whether mail to it bounced (``Action.VIEW_ROSTER`` in the family's scope, as
+        for its notifications)."""
+        with self.transaction(actor) as uow:
+            family = uow.families.get(family_id)
+            _authorise_family(uow, actor, family, Action.VIEW_ROSTER)
+            return notification_settings(family)
 
     def check_templates(self) -> dict[NotificationKind, RenderedMessage]:
         """Render every kind with ``SAMPLE_VARIABLES`` (after staff edited the templates);
@@ -645,6 +771,15 @@ def _child_order(student: Student) -> tuple[str, str, str]:
     return (*student.sort_key, str(student.id))
 
 
+def _notification_status(value: NotificationStatus | str) -> NotificationStatus:
+    try:
+        return NotificationStatus(value)
+    except ValueError:
+        raise ValidationError(
+            "status", f"{value!r} is not one of {', '.join(NotificationStatus)}"
+        ) from None
+
+
 def _opt_outs(values: Iterable[NotificationKind | str]) -> frozenset[NotificationKind]:
     """The kinds asked to be switched off; unknown or critical ones are refused."""
     field = "Family.notification_opt_outs"
@@ -678,12 +813,19 @@ __all__ = [
     "KIND_VARIABLES",
     "PREVIEW_LENGTH",
     "SAMPLE_VARIABLES",
+    "KindSetting",
     "NotificationService",
+    "NotificationSettings",
     "clock_time",
     "dedupe_key",
     "local_moment",
     "long_date",
     "money",
     "names",
+    "notification_settings",
     "preview",
 ]
+
+
+def _by_id(entities: Iterable[_E]) -> dict[UUID, _E]:
+    return {entity.id: entity for entity in entities}

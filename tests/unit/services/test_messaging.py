@@ -570,15 +570,16 @@ def test_message_sent_reaches_in_transaction_handlers_with_the_message(world: Wo
     school(world)
     seen: list[tuple[UUID, str]] = []
 
-    def handler(uow: UnitOfWork, event: Any) -> None:
-        assert isinstance(event, MessageSent)
-        seen.append((event.message_id, uow.messages.get(event.message_id).subject))
+    def handler(uow: UnitOfWork, events: Any) -> None:
+        for event in events:
+            assert isinstance(event, MessageSent)
+            seen.append((event.message_id, uow.messages.get(event.message_id).subject))
 
     world.bus.subscribe_in_transaction(MessageSent, handler)
     first = start(world, subject="Kits")
     assert seen == [(first.id, "Kits")]
 
-    def failing(uow: UnitOfWork, event: Any) -> None:
+    def failing(uow: UnitOfWork, events: Any) -> None:
         raise RuntimeError("outbox down")
 
     world.bus.subscribe_in_transaction(MessageSent, failing)
