@@ -121,7 +121,7 @@ def test_bad_points_name_their_criterion(changes: dict[str, Any], field: str, wo
 @st.composite
 def marked(draw: st.DrawFn) -> tuple[Rubric, dict[str, Decimal]]:
     """A rubric and valid points for it."""
-    cents = draw(st.lists(st.integers(1, 99_999), min_size=1, max_size=6))
+    cents = draw(st.lists(st.integers(1, 16_666), min_size=1, max_size=6))
     criteria = [
         RubricCriterion(name=f"c{i}", max_points=D(c).scaleb(-2)) for i, c in enumerate(cents)
     ]
@@ -197,3 +197,15 @@ def test_a_grade_needs_both_a_score_and_its_time() -> None:
             score=D("10"),
         )
     assert info.value.field == "ProjectSubmission.graded_at"
+
+
+def test_a_rubric_adds_up_to_less_than_1000_points() -> None:
+    """A score is DECIMAL(5,2): a rubric whose maxima reach 1000 could give unstorable grades."""
+    criteria = [
+        RubricCriterion(name="a", max_points=Decimal("600")),
+        RubricCriterion(name="b", max_points=Decimal("399.99")),
+    ]
+    assert Rubric(criteria=criteria).max_score == Decimal("999.99")
+    with pytest.raises(ValidationError) as caught:
+        Rubric(criteria=[*criteria[:1], RubricCriterion(name="b", max_points=Decimal("400"))])
+    assert caught.value.field == "Rubric.criteria"

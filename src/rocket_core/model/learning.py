@@ -180,6 +180,9 @@ def _criteria(
     names = [item.name.strip().casefold() for item in value]
     if len(set(names)) != len(names):
         raise c.fail(instance, attribute, "criterion names must be unique")
+    if sum(item.max_points for item in value) >= Decimal(1000):
+        # a score is DECIMAL(5,2)
+        raise c.fail(instance, attribute, "the maximum points must add up to less than 1000")
 
 
 @attrs.frozen(kw_only=True)

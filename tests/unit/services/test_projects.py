@@ -106,18 +106,6 @@ def test_no_rubric_anywhere_reads_as_none(world: World) -> None:
         ({}, "cohort_id"),
         ({"program_id": "program", "cohort_id": "cohort"}, "cohort_id"),
         ({"program_id": "program", "rubric": "functionality: 10"}, "rubric"),
-        (
-            {
-                "program_id": "program",
-                "rubric": m.Rubric(
-                    criteria=[
-                        m.RubricCriterion(name="a", max_points=D("600")),
-                        m.RubricCriterion(name="b", max_points=D("400")),
-                    ]
-                ),
-            },
-            "Rubric.criteria",
-        ),
     ],
 )
 def test_bad_rubric_requests_are_refused(world: World, options: dict[str, Any], field: str) -> None:
