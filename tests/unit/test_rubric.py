@@ -175,18 +175,6 @@ def test_bad_points_leave_the_submission_as_it_was() -> None:
     assert attrs.asdict(project) == before
 
 
-def test_a_score_of_1000_or_more_does_not_fit_a_submission() -> None:
-    # A rubric may add up to 1000 or more, but a score is DECIMAL(5,2): the grade is refused
-    # whole (ProjectService.set_rubric refuses such rubrics up front).
-    big = rubric(("a", "600"), ("b", "400"))
-    project = submission()
-    with pytest.raises(ValidationError) as info:
-        project.grade(big, {"a": D("600"), "b": D("400")}, by=uuid4(), at=AT)
-    assert info.value.field == "ProjectSubmission.score"
-    assert not project.is_graded
-    assert project.rubric_scores is None
-
-
 def test_a_grade_needs_both_a_score_and_its_time() -> None:
     with pytest.raises(ValidationError) as info:
         ProjectSubmission(

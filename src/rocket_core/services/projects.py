@@ -14,8 +14,8 @@ Who may do what (product-rules.md, "Staff permissions"):
 Decisions where the rules are silent:
 
 - **Which rubric.** A cohort's own rubric, else its program's (``rubric_for``). Setting None
-  removes a rubric (the cohort then uses its program's). A rubric's best score must stay
-  below 1000 (scores are DECIMAL(5,2)).
+  removes a rubric (the cohort then uses its program's). A rubric's best score stays
+  below 1000 (scores are DECIMAL(5,2)): the Rubric itself refuses more.
 - **Who can submit.** Staff record a submission for a student with a live or completed
   enrolment in the cohort (students and parents submit through the portal later).
 - **Grading** needs a rubric; every criterion is marked (Rubric.score says which criterion
@@ -44,7 +44,6 @@ from rocket_core.services.base import Service
 from rocket_core.services.progress import authorise_any, live_cohorts
 
 #: Scores are DECIMAL(5,2): the best possible score of a rubric must stay below this.
-SCORE_LIMIT = Decimal(1000)
 
 
 def rubric_for(uow: UnitOfWork, cohort: Cohort) -> Rubric | None:
@@ -77,11 +76,6 @@ class ProjectService(Service):
         ``program_id`` and ``cohort_id``. Returns the program or cohort."""
         if rubric is not None and not isinstance(rubric, Rubric):
             raise ValidationError("rubric", "must be a Rubric")
-        if rubric is not None and rubric.max_score >= SCORE_LIMIT:
-            raise ValidationError(
-                "Rubric.criteria",
-                f"the best possible score ({rubric.max_score}) must be less than {SCORE_LIMIT}",
-            )
         with self.transaction(actor) as uow:
             target: Program | Cohort
             if program_id is not None and cohort_id is None:
