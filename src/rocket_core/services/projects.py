@@ -43,8 +43,6 @@ from rocket_core.ports import UnitOfWork
 from rocket_core.services.base import Service
 from rocket_core.services.progress import authorise_any, live_cohorts
 
-#: Scores are DECIMAL(5,2): the best possible score of a rubric must stay below this.
-
 
 def rubric_for(uow: UnitOfWork, cohort: Cohort) -> Rubric | None:
     """The rubric a cohort's projects are graded with: its own, else its program's."""
