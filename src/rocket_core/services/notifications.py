@@ -27,8 +27,8 @@ Rules:
 - **Idempotent**: each row has a ``dedupe_key`` ``"<kind>:<entity id>[:<family id>]"``; a
   handler that runs twice finds the row and queues nothing more.
 - **Preferences**: a family that switched a kind off (``Family.wants``) gets no row for it;
-  critical kinds always go. The choice counts when the row would be queued; rows already
-  queued still go. Staff always get theirs.
+  critical kinds always go. A kind switched off after a row was queued is cancelled by
+  the dispatcher when the row's turn comes. Staff always get theirs.
 - **Undeliverable families** still get rows: the dispatcher fails them, so the outbox shows
   what they missed.
 - **Failing loudly**: a template that uses a variable its kind does not provide, or a missing
