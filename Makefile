@@ -48,9 +48,11 @@ tests: $(VENV)/.dev-installed
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis .import_linter_cache
 
-## bench: every benchmark against Postgres (ROCKET_BENCH_DATABASE_URL, default the local
-## server's `test` database as postgres; fresh databases are created and dropped): a table of
-## our time, the baseline's, the ratio and the target
+## bench: every benchmark of bench/ (each module with a BENCHMARK: today the nightly job and
+## term invoicing) in one go against Postgres (ROCKET_BENCH_DATABASE_URL, default the local
+## server's `test` database as postgres; fresh databases are created and dropped), sized to
+## fit in 10 minutes: one table of what, our time, the baseline's, the ratio and the target
+## (`python -m bench --list` shows the benchmarks and their sizes; exit 1 when a target is missed)
 .PHONY: bench
 bench: $(VENV)/.dev-installed
 	$(BIN)/python -m bench

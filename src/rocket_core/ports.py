@@ -1074,3 +1074,15 @@ class PasswordHasher(ABC):
     @abstractmethod
     def needs_rehash(self, password_hash: str) -> bool:
         """True when the hash was made with weaker parameters than today's."""
+
+
+class OrganisationDirectory(ABC):
+    """Every organisation's id, for the system jobs that run across organisations (the
+    nightly job, term invoicing, the dispatcher). A unit of work sees one organisation only
+    (on Postgres row-level security hides the others); the SQL adapter opens the ids of
+    ``organisations`` for its one read-only transaction (``rocket.list_organisations``,
+    migration 0007) and reads nothing else."""
+
+    @abstractmethod
+    def organisation_ids(self) -> list[UUID]:
+        """Every organisation's id, in id order."""

@@ -16,11 +16,13 @@ from dependency_injector import containers, providers
 from rocket_adapters.clock import SystemClock
 from rocket_adapters.email import ConsoleNotifier, SmtpNotifier
 from rocket_adapters.memory import MemoryStore
+from rocket_adapters.memory.directory import MemoryOrganisationDirectory
 from rocket_adapters.memory.login import MemoryLoginDirectory
 from rocket_adapters.notification_templates import JinjaTemplateRenderer
 from rocket_adapters.passwords import Argon2PasswordHasher
 from rocket_adapters.payments_offline import OfflineGateway
 from rocket_adapters.sql import Database
+from rocket_adapters.sql.directory import SqlOrganisationDirectory
 from rocket_adapters.sql.login import SqlLoginDirectory
 from rocket_adapters.stripe.gateway import StripeGateway
 from rocket_core.events import EventBus
@@ -29,6 +31,7 @@ from rocket_core.services.audit import AuditService
 from rocket_core.services.auth import AuthService
 from rocket_core.services.dispatch import DispatchService
 from rocket_core.services.enrolment import EnrolmentService
+from rocket_core.services.export import ExportService
 from rocket_core.services.families import FamilyService
 from rocket_core.services.invoicing import InvoicingService
 from rocket_core.services.lifecycle import LifecycleService
@@ -41,6 +44,7 @@ from rocket_core.services.progress import ProgressService
 from rocket_core.services.projects import ProjectService
 from rocket_core.services.scheduling import SchedulingService
 from rocket_core.services.skills import SkillTreeService
+from rocket_core.services.term_invoicing import TermInvoicingService
 from rocket_core.services.webhooks import WebhookService
 from rocket_entrypoints.settings import Settings
 
@@ -98,6 +102,12 @@ class Container(containers.DeclarativeContainer):
         sql=providers.Singleton(SqlLoginDirectory, database),
     )
     auth = providers.Singleton(AuthService, make_uow, clock, bus, hasher, login_directory)
+    #: Every organisation's id, for the system jobs that run across organisations.
+    organisation_directory = providers.Selector(
+        providers.Callable(_backend, settings),
+        memory=providers.Singleton(MemoryOrganisationDirectory, memory_store),
+        sql=providers.Singleton(SqlOrganisationDirectory, database),
+    )
 
     organisation = providers.Singleton(OrganisationService, make_uow, clock, bus)
     scheduling = providers.Singleton(SchedulingService, make_uow, clock, bus)
@@ -127,6 +137,10 @@ class Container(containers.DeclarativeContainer):
         tokens=makeup,
         invoices=invoicing,
     )
+    #: The term's tuition invoices in one run (``rocket billing run-term``).
+    term_invoicing = providers.Singleton(TermInvoicingService, make_uow, clock, bus)
+    #: A family's data export (a privacy request).
+    export = providers.Singleton(ExportService, make_uow, clock, bus)
     skills = providers.Singleton(SkillTreeService, make_uow, clock, bus)
     progress = providers.Singleton(ProgressService, make_uow, clock, bus)
     projects = providers.Singleton(ProjectService, make_uow, clock, bus)

@@ -260,8 +260,10 @@ def test_rocket_demo_refuses_a_half_built_school(db_url, monkeypatch):
 
     with monkeypatch.context() as patched:
         patched.setattr(demo_school_module, "plan_journeys", interrupted)
-        with pytest.raises(RuntimeError):
-            CliRunner().invoke(app, ["demo", "--today", "2026-11-25"], catch_exceptions=False)
+        # an unexpected error: one line and exit code 70 (rocket --debug shows the traceback)
+        crashed = rocket("demo", "--today", "2026-11-25")
+        assert crashed.exit_code == 70, crashed.output
+        assert "rocket: unexpected error: RuntimeError: interrupted" in crashed.stderr
     assert count(db_url, demo_organisation_id(1))["organisations"] == 1
     result = rocket("demo", "--today", "2026-11-25")
     assert result.exit_code == 1, result.output

@@ -70,3 +70,22 @@ def drop_login_lookup() -> None:
     """Undo ``allow_login_lookup``."""
     if _postgres():
         op.execute("DROP POLICY IF EXISTS login_lookup ON staff")
+
+
+def allow_organisation_listing(role: str) -> None:
+    """Let ``role`` read every organisation's row, and only for reading, in a transaction
+    that sets ``rocket.list_organisations`` to ``on`` (the organisation directory of the
+    system jobs). Other tables get no such policy: that transaction sees no tenant data."""
+    if not _postgres():
+        return
+    role = _checked(role)
+    op.execute(
+        f"CREATE POLICY list_organisations ON organisations FOR SELECT TO {role} "
+        "USING (current_setting('rocket.list_organisations', true) = 'on')"
+    )
+
+
+def drop_organisation_listing() -> None:
+    """Undo ``allow_organisation_listing``."""
+    if _postgres():
+        op.execute("DROP POLICY IF EXISTS list_organisations ON organisations")
