@@ -52,7 +52,8 @@ def timed_row(what: str, ours: float, baseline: float, target: float, unit: str 
 class Measured(Protocol):
     """What ``memory_rows`` needs of one scale of a benchmark."""
 
-    enrolments: int
+    @property
+    def enrolments(self) -> int: ...
 
     @property
     def traced_peak(self) -> int: ...

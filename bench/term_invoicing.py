@@ -1,5 +1,5 @@
-"""Term invoicing on Postgres: ``TermInvoicingService.run_term`` against one COPY of the same
-invoice rows.
+"""Term invoicing on Postgres: ``TermInvoicingService.run_term`` against a COPY of the same
+invoice rows and of the notifications they queue.
 
 A school whose term has N enrolments to invoice (families of one to four children, a tenth of
 the children in two classes, a tenth of the enrolments pending payment, a fiftieth joining
@@ -12,16 +12,18 @@ baseline alternately:
   bench.term_ours``), as the application role under row-level security, exactly as
   ``rocket billing run-term`` runs it: batches of families, each one transaction that locks
   its cohorts, reads its families' enrolments, ranks and prices them, takes a block of
-  invoice numbers and writes the invoices, discounts, balances and audit entries; the next
-  batch is read and priced while the previous one is written;
-- **the baseline**: the invoice rows our first run wrote (``COPY (SELECT ...) TO STDOUT``,
-  kept in memory), written with one ``COPY ... FROM STDIN`` and its commit into
-  ``invoices_baseline``, a copy of the invoices table made in the template (``LIKE invoices
-  INCLUDING ALL``: columns, defaults, checks, indexes, with last term's rows) to which the
-  table's deferred foreign keys are added (they are checked at the commit), as the
-  database's superuser. It does only the insert: no reading, pricing, numbering, balances,
-  discounts or audit. The same COPY into ``invoices_bare``, the same copy without the
-  foreign keys, is measured too, for reference.
+  invoice numbers and writes the invoices, discounts, balances and audit entries, and (the
+  notification outbox subscribed, as the container wires it) queues each invoice's
+  "invoice issued" notification, rendered from its templates, in the same transaction; the
+  next batch is read and priced while the previous one is written;
+- **the baseline**: the invoice and notification rows our first run wrote (``COPY (SELECT
+  ...) TO STDOUT``, kept in memory), written with one ``COPY ... FROM STDIN`` each and their
+  commit into ``invoices_baseline`` and ``notifications_baseline``, copies of the tables made
+  in the template (``LIKE ... INCLUDING ALL``: columns, defaults, checks, indexes, with last
+  term's rows) to which the tables' deferred foreign keys are added (they are checked at the
+  commit), as the database's superuser. It does only the inserts: no reading, pricing,
+  numbering, rendering, balances, discounts or audit. The same COPYs into the ``_bare``
+  copies without the foreign keys are measured too, for reference.
 
 Every run of ours must leave the same invoices behind (a digest of every invoice but its id,
 and of the balances, discounts and audit entries), and their count, total and number of
@@ -69,6 +71,12 @@ COPY_COLUMNS = (
     "id, organisation_id, invoice_number, family_id, enrolment_id, issue_date, due_date,"
     " total_amount, gst_amount, discount_amount, amount_paid, amount_credited,"
     " amount_outstanding, status, line_items, notes, created_at, version"
+)
+#: The notification columns the run writes (its "invoice issued" outbox rows).
+NOTIFICATION_COLUMNS = (
+    "id, organisation_id, recipient_family_id, recipient_staff_id, type, template_name,"
+    " subject, body, html_body, status, due_at, dedupe_key, attempts, last_error,"
+    " claimed_until, sent_to, sent_at, created_at, version"
 )
 
 
@@ -406,19 +414,21 @@ def seed(url: str, school: Plan) -> None:
             " VALUES (%s, 2025, %s)",
             (org, len(school.completed)),
         )
-        # The baselines' tables: copies of the invoices table with its rows, columns,
-        # defaults, checks and indexes; the first also with its (deferred) foreign keys.
-        for table in ("invoices_baseline", "invoices_bare"):
-            cursor.execute(f"CREATE TABLE {table} (LIKE invoices INCLUDING ALL)")
-            cursor.execute(f"INSERT INTO {table} SELECT * FROM invoices")
-        keys = cursor.execute(
-            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
-            " WHERE conrelid = 'invoices'::regclass AND contype = 'f' ORDER BY conname"
-        ).fetchall()
-        for name, definition in keys:
-            cursor.execute(
-                f"ALTER TABLE invoices_baseline ADD CONSTRAINT {name}_baseline {definition}"
-            )
+        # The baselines' tables: copies of the invoices and notifications tables with their
+        # rows, columns, defaults, checks and indexes; the first pair also with their
+        # (deferred) foreign keys.
+        for source in ("invoices", "notifications"):
+            for table in (f"{source}_baseline", f"{source}_bare"):
+                cursor.execute(f"CREATE TABLE {table} (LIKE {source} INCLUDING ALL)")
+                cursor.execute(f"INSERT INTO {table} SELECT * FROM {source}")
+            keys = cursor.execute(
+                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
+                f" WHERE conrelid = '{source}'::regclass AND contype = 'f' ORDER BY conname"
+            ).fetchall()
+            for name, definition in keys:
+                cursor.execute(
+                    f"ALTER TABLE {source}_baseline ADD CONSTRAINT {name}_baseline {definition}"
+                )
         connection.commit()
     with psycopg.connect(postgres.libpq(url), autocommit=True) as connection:
         connection.execute("VACUUM (FREEZE, ANALYZE)")
@@ -453,6 +463,7 @@ def run_ours(url: str, org: uuid.UUID, *, trace: bool = False) -> OurRun:
             LAST.isoformat(),
             TODAY.isoformat(),
             NOW.isoformat(),
+            "outbox",  # as the container wires it: each invoice queues a notification
             *(["trace"] if trace else []),
         ],
         check=True,
@@ -462,36 +473,62 @@ def run_ours(url: str, org: uuid.UUID, *, trace: bool = False) -> OurRun:
     return OurRun(**json.loads(out.stdout.strip().splitlines()[-1]))
 
 
-def our_rows(url: str) -> bytes:
-    """The invoice rows our run wrote (this term's), in COPY's text format."""
+@attrs.frozen
+class Rows:
+    """What our run wrote, in COPY's text format: this term's invoices and the
+    notifications they queued."""
+
+    invoices: bytes
+    notifications: bytes
+
+
+def _dump(cursor: psycopg.Cursor[Any], query: str, params: tuple[Any, ...]) -> bytes:
     buffer = io.BytesIO()
-    with psycopg.connect(postgres.libpq(url)) as connection, connection.cursor() as cursor:
-        query = (
-            f"COPY (SELECT {COPY_COLUMNS} FROM invoices WHERE issue_date = %s"
-            " ORDER BY invoice_number) TO STDOUT"
-        )
-        with cursor.copy(query, (TODAY,)) as copy:
-            for data in copy:
-                buffer.write(data)
+    with cursor.copy(query, params) as copy:
+        for data in copy:
+            buffer.write(data)
     return buffer.getvalue()
 
 
-def run_baseline(url: str, rows: bytes, table: str) -> float:
-    """One COPY of ``rows`` into ``table`` and its commit (foreign keys are checked then);
+def our_rows(url: str) -> Rows:
+    """The invoice and notification rows our run wrote."""
+    with psycopg.connect(postgres.libpq(url)) as connection, connection.cursor() as cursor:
+        invoices = _dump(
+            cursor,
+            f"COPY (SELECT {COPY_COLUMNS} FROM invoices WHERE issue_date = %s"
+            " ORDER BY invoice_number) TO STDOUT",
+            (TODAY,),
+        )
+        notifications = _dump(
+            cursor,
+            f"COPY (SELECT {NOTIFICATION_COLUMNS} FROM notifications"
+            " WHERE template_name = 'invoice_issued' ORDER BY dedupe_key) TO STDOUT",
+            (),
+        )
+    return Rows(invoices=invoices, notifications=notifications)
+
+
+def run_baseline(url: str, rows: Rows, suffix: str) -> float:
+    """One COPY of the invoice rows into ``invoices_<suffix>`` and one of the notification
+    rows into ``notifications_<suffix>``, and their commit (foreign keys are checked then);
     seconds."""
     with psycopg.connect(postgres.libpq(url)) as connection, connection.cursor() as cursor:
         connection.commit()
         started = time.perf_counter()
-        with cursor.copy(f"COPY {table} ({COPY_COLUMNS}) FROM STDIN") as copy:
-            for offset in range(0, len(rows), 1 << 20):
-                copy.write(rows[offset : offset + (1 << 20)])
+        for table, columns, data in (
+            (f"invoices_{suffix}", COPY_COLUMNS, rows.invoices),
+            (f"notifications_{suffix}", NOTIFICATION_COLUMNS, rows.notifications),
+        ):
+            with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for offset in range(0, len(data), 1 << 20):
+                    copy.write(data[offset : offset + (1 << 20)])
         connection.commit()
         seconds = time.perf_counter() - started
         found = cursor.execute(
-            f"SELECT count(*) FROM {table} WHERE issue_date = %s", (TODAY,)
+            f"SELECT count(*) FROM invoices_{suffix} WHERE issue_date = %s", (TODAY,)
         ).fetchone()
         if not found or not found[0]:
-            raise AssertionError(f"the baseline wrote nothing into {table}")
+            raise AssertionError(f"the baseline wrote nothing into invoices_{suffix}")
         return seconds
 
 
@@ -577,7 +614,7 @@ def measure(enrolments: int, repetitions: int, log: Any) -> Scale:
         ours: list[OurRun] = []
         baseline: list[float] = []
         bare: list[float] = []
-        rows: bytes | None = None
+        rows: Rows | None = None
         expected_digest: list[tuple[str, str]] | None = None
         traced: OurRun | None = None
         # Ours first (the baseline copies the rows it wrote), then alternately.
@@ -588,15 +625,15 @@ def measure(enrolments: int, repetitions: int, log: Any) -> Scale:
             with postgres.copy_of(template, "rocket_bench_run") as copy:
                 if kind == "baseline":
                     assert rows is not None
-                    tables = ["invoices_baseline", "invoices_bare"]
+                    suffixes = ["baseline", "bare"]
                     if len(baseline) % 2:
-                        tables.reverse()
-                    took = {table: run_baseline(copy, rows, table) for table in tables}
-                    baseline.append(took["invoices_baseline"])
-                    bare.append(took["invoices_bare"])
+                        suffixes.reverse()
+                    took = {suffix: run_baseline(copy, rows, suffix) for suffix in suffixes}
+                    baseline.append(took["baseline"])
+                    bare.append(took["bare"])
                     log(
-                        f"  baseline  {took['invoices_baseline']:7.2f}s  one COPY of"
-                        f" {want.invoices:,} rows ({took['invoices_bare']:.2f}s without the"
+                        f"  baseline  {took['baseline']:7.2f}s  COPY of {want.invoices:,}"
+                        f" invoices and their notifications ({took['bare']:.2f}s without the"
                         " foreign keys)"
                     )
                     continue
@@ -652,7 +689,7 @@ def run_benchmark(sizes: Sequence[int], repetitions: int, log: Log) -> Result:
         )
         rows.append(
             timed_row(
-                f"{what} into a copy of invoices with its foreign keys",
+                f"{what} of its invoices and notifications into copies with foreign keys",
                 term.ours_median,
                 term.baseline_median,
                 5.0,
@@ -662,7 +699,7 @@ def run_benchmark(sizes: Sequence[int], repetitions: int, log: Log) -> Result:
         # which inserting into invoices cannot skip (see docs/benchmarks.md).
         rows.append(
             Row(
-                f"{what} into a copy of invoices without its foreign keys (for reference)",
+                f"{what} into copies without foreign keys (for reference)",
                 f"{term.ours_median:.2f} s",
                 f"{term.bare_median:.2f} s",
                 f"{term.ours_median / term.bare_median:.2f}x",

@@ -16,8 +16,10 @@ import sqlalchemy as sa
 
 from bench.ours import peak_rss
 from rocket_adapters.clock import FixedClock
+from rocket_adapters.notification_templates import JinjaTemplateRenderer
 from rocket_adapters.sql import Database
 from rocket_core.events import EventBus
+from rocket_core.services.notifications import NotificationService
 from rocket_core.services.term_invoicing import TermInvoicingService
 
 
@@ -29,7 +31,12 @@ def main(
     database = Database(url)
     with database.engine.connect() as connection:  # connect before the clock starts
         connection.execute(sa.text("SELECT 1"))
-    service = TermInvoicingService(database.unit_of_work, FixedClock(at), EventBus())
+    bus = EventBus()
+    if "outbox" in flags:  # as the container wires it: a notification per invoice
+        NotificationService(
+            database.unit_of_work, FixedClock(at), bus, JinjaTemplateRenderer()
+        ).subscribe()
+    service = TermInvoicingService(database.unit_of_work, FixedClock(at), bus)
     rss_before = peak_rss()
     if trace:
         tracemalloc.start()
