@@ -52,9 +52,13 @@ Decisions where the rules are silent:
 Permissions, where a family's campuses are the campuses of the cohorts any of its children has
 (or had) an enrolment in:
 
-- viewing (``get_invoice``, ``list_invoices``): ``Action.VIEW_INVOICES``: super admin all;
+- viewing (``get_invoice``, ``list_invoices``, ``invoice_document``, ``get_credit_note``,
+  ``list_credit_notes``, ``credit_note_document``): ``Action.VIEW_INVOICES``: super admin all;
   campus manager for families with an enrolment at their campuses (the list without a family:
   those families' invoices); front desk one family at a time (a list needs ``family_id``).
+  The list's ``campus_id`` filter keeps the invoices of that campus's families (an enrolment
+  there, now or before: the same "family of a campus" as the permissions); asking for a campus
+  needs the grant at that campus (a campus manager's own campuses; front desk still one family).
 - charging (``create_manual_invoice``, ``send_invoice``, voiding a draft):
   ``Action.RECORD_PAYMENTS``: super admin; campus manager or front desk at one of the
   family's campuses (the front desk charges materials and fees at the counter).
@@ -92,6 +96,7 @@ from rocket_core.model import (
     Invoice,
     InvoiceStatus,
     LineItem,
+    Organisation,
     OrganisationSettings,
     Program,
     Student,
@@ -111,6 +116,27 @@ SIBLING_STATUSES = SEAT_HOLDING_STATES | {EnrolmentStatus.COMPLETED, EnrolmentSt
 
 #: The time zone of "today" for an organisation without campuses.
 DEFAULT_TIMEZONE = "Australia/Melbourne"
+
+
+@attrs.frozen(kw_only=True)
+class InvoiceDocument:
+    """What a tax invoice shows: the supplier (the organisation), the family billed and the
+    invoice (rendered by the documents adapter)."""
+
+    organisation: Organisation
+    family: Family
+    invoice: Invoice
+
+
+@attrs.frozen(kw_only=True)
+class CreditNoteDocument:
+    """What an adjustment note shows: the organisation, the family credited, the credit note
+    and the invoice it corrects."""
+
+    organisation: Organisation
+    family: Family
+    credit_note: CreditNote
+    invoice: Invoice
 
 
 class InvoicingService(Service):
@@ -394,9 +420,16 @@ class InvoicingService(Service):
         actor: Actor,
         family_id: UUID | None = None,
         status: InvoiceStatus | None = None,
+        *,
+        campus_id: UUID | None = None,
+        date_from: date | None = None,
+        date_to: date | None = None,
     ) -> list[Invoice]:
         """A family's invoices (or, without ``family_id``, every invoice the actor may view),
-        optionally of one status, by issue date then number."""
+        optionally of one status, of the families of one campus (``campus_id``) and issued
+        from ``date_from`` to ``date_to`` (inclusive), by issue date then number."""
+        if date_from is not None and date_to is not None and date_from > date_to:
+            raise ValidationError("date_to", "must not be before date_from")
         with self.transaction(actor) as uow:
             if family_id is not None:
                 family = uow.families.get(family_id)
@@ -405,9 +438,71 @@ class InvoicingService(Service):
                 family_ids = [family.id]
             else:
                 family_ids = self._families_in_view(uow, actor)
+            if campus_id is not None:
+                uow.campuses.get(campus_id)
+                authorise(actor, Action.VIEW_INVOICES, campus_id=campus_id, family_id=family_id)
+                at_campus = _campus_families(uow, campus_id)
+                family_ids = [f for f in family_ids if f in at_campus]
             invoices = [i for f in family_ids for i in uow.invoices.list_for_family(f)]
-        chosen = [i for i in invoices if status is None or i.status is status]
+        chosen = [
+            i
+            for i in invoices
+            if (status is None or i.status is status)
+            and (date_from is None or i.issue_date >= date_from)
+            and (date_to is None or i.issue_date <= date_to)
+        ]
         return sorted(chosen, key=lambda i: (i.issue_date, i.invoice_number))
+
+    def invoice_document(self, actor: Actor, invoice_id: UUID) -> InvoiceDocument:
+        """What the tax invoice of ``invoice_id`` shows (the organisation, the family, the
+        invoice), for staff who may view the family's invoices."""
+        with self.transaction(actor) as uow:
+            invoice = uow.invoices.get(invoice_id)
+            family = uow.families.get(invoice.family_id)
+            _authorise_family(
+                actor, Action.VIEW_INVOICES, _family_campuses(uow, family.id), family.id
+            )
+            organisation = uow.organisations.current()
+        return InvoiceDocument(organisation=organisation, family=family, invoice=invoice)
+
+    def get_credit_note(self, actor: Actor, credit_note_id: UUID) -> CreditNote:
+        """One credit note, for staff who may view the family's invoices."""
+        with self.transaction(actor) as uow:
+            note = uow.credit_notes.get(credit_note_id)
+            _authorise_family(
+                actor, Action.VIEW_INVOICES, _family_campuses(uow, note.family_id), note.family_id
+            )
+        return note
+
+    def list_credit_notes(self, actor: Actor, invoice_id: UUID) -> list[CreditNote]:
+        """An invoice's credit notes by issue date then number, for staff who may view the
+        family's invoices."""
+        with self.transaction(actor) as uow:
+            invoice = uow.invoices.get(invoice_id)
+            _authorise_family(
+                actor,
+                Action.VIEW_INVOICES,
+                _family_campuses(uow, invoice.family_id),
+                invoice.family_id,
+            )
+            notes = uow.credit_notes.list_for_invoice(invoice.id)
+        return sorted(notes, key=lambda n: (n.issue_date, n.credit_note_number))
+
+    def credit_note_document(self, actor: Actor, credit_note_id: UUID) -> CreditNoteDocument:
+        """What the adjustment note of ``credit_note_id`` shows (the organisation, the family,
+        the credit note and the invoice it corrects), for staff who may view the family's
+        invoices."""
+        with self.transaction(actor) as uow:
+            note = uow.credit_notes.get(credit_note_id)
+            family = uow.families.get(note.family_id)
+            _authorise_family(
+                actor, Action.VIEW_INVOICES, _family_campuses(uow, family.id), family.id
+            )
+            invoice = uow.invoices.get(note.invoice_id)
+            organisation = uow.organisations.current()
+        return CreditNoteDocument(
+            organisation=organisation, family=family, credit_note=note, invoice=invoice
+        )
 
     # -- helpers --------------------------------------------------------------------------
 
@@ -614,18 +709,8 @@ class InvoicingService(Service):
         if grant.scope is not Scope.CAMPUS or not actor.campus_ids:
             authorise(actor, Action.VIEW_INVOICES)  # one family at a time, or none: refused
             return []
-        cohorts = [
-            cohort
-            for campus in sorted(actor.campus_ids)
-            for cohort in uow.cohorts.list(campus_id=campus)
-        ]
-        student_ids = {
-            enrolment.student_id
-            for cohort in cohorts
-            for enrolment in uow.enrolments.list_for_cohort(cohort.id)
-        }
-        students = uow.students.find_many(student_ids) if student_ids else []
-        return sorted({student.family_id for student in students}, key=str)
+        families = {f for campus in actor.campus_ids for f in _campus_families(uow, campus)}
+        return sorted(families, key=str)
 
 
 # -- pure helpers ---------------------------------------------------------------------------
@@ -691,6 +776,17 @@ def _family_campuses(uow: UnitOfWork, family_id: UUID) -> frozenset[UUID]:
     return frozenset(cohort.campus_id for cohort in cohorts)
 
 
+def _campus_families(uow: UnitOfWork, campus_id: UUID) -> frozenset[UUID]:
+    """The families with an enrolment (now or before) in a cohort of the campus."""
+    student_ids = {
+        enrolment.student_id
+        for cohort in uow.cohorts.list(campus_id=campus_id)
+        for enrolment in uow.enrolments.list_for_cohort(cohort.id)
+    }
+    students = uow.students.find_many(student_ids) if student_ids else []
+    return frozenset(student.family_id for student in students)
+
+
 def _authorise_family(
     actor: Actor,
     action: Action,
@@ -739,4 +835,10 @@ def _line(line: LineItem) -> dict[str, Any]:
     return attrs.asdict(line)
 
 
-__all__ = ["InvoicingService", "sibling_rank", "tuition_of"]
+__all__ = [
+    "CreditNoteDocument",
+    "InvoiceDocument",
+    "InvoicingService",
+    "sibling_rank",
+    "tuition_of",
+]

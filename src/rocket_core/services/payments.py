@@ -8,7 +8,8 @@ credit notes and payments -, refunds +); ``services/ledger.py`` explains where a
 money is and how the ledger and the recount read the records.
 
 Use cases (``PaymentService``): ``record_payment``, ``apply_credit``, ``refund``,
-``ledger``, ``recount``, and ``apply_available_credit`` / ``on_invoice_issued`` for the system.
+``ledger``, ``recount``, the reads ``get_payment``, ``list_payments``, ``list_refunds``, and
+``apply_available_credit`` / ``on_invoice_issued`` for the system.
 The module functions ``record_payment``, ``record_provider_refund`` and ``apply_credit`` do
 the same inside a caller's transaction (the webhook service, invoicing) and check no
 permission: the caller does.
@@ -51,16 +52,23 @@ Decisions where the rules are silent:
   with an enrolment at one of the actor's campuses. A family with no enrolment at all is
   handled by a super admin (or, for viewing, by front desk: one family at a time).
 - **Dates**: a payment's date defaults to now and cannot be in the future; the ledger dates
-  payments and refunds in the time zone of the family's campus.
+  payments and refunds in the time zone of the family's campus (and so does the date range of
+  ``list_payments``).
+- **Viewing** a family's payments, refunds and ledger is ``Action.VIEW_INVOICES`` (the matrix
+  has no row of its own for them): super admin all, campus manager for a family of their
+  campuses, front desk one family at a time.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import datetime
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
+
+import attrs
 
 from rocket_core.errors import (
     Conflict,
@@ -103,6 +111,8 @@ from rocket_core.services.ledger import (
 )
 
 CENT = Decimal("0.01")
+#: Amounts must stay below this (NUMERIC(10,2)).
+MONEY_LIMIT = Decimal("100000000")
 #: The reason recorded on a refund that was made at the payment provider's side.
 PROVIDER_REFUND_REASON = "refunded at the payment provider"
 #: Gateway refund statuses: money on its way (recorded pending) or already back.
@@ -197,6 +207,21 @@ def apply_credit(
 
 
 # -- the service ----------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class PaymentDetails:
+    """One payment and where its money is: its allocations (oldest first) with the numbers of
+    the invoices they paid, its refunds, and the part of each allocation still applied (what
+    refunds did not release), what was given back and what is held as the family's credit."""
+
+    payment: Payment
+    allocations: tuple[PaymentAllocation, ...]
+    invoice_numbers: Mapping[UUID, str]
+    applied: Mapping[UUID, Decimal]
+    refunds: tuple[Refund, ...]
+    refunded: Decimal
+    credit: Decimal
 
 
 class _Stopped(Clock):
@@ -731,13 +756,64 @@ class PaymentService(_Books):
         running balance."""
         with self.transaction(actor) as uow:
             family = uow.families.get(family_id)
-            authorise(
-                actor,
-                Action.VIEW_INVOICES,
-                campus_id=_campus_for(uow, family.id, actor),
-                family_id=family.id,
-            )
+            _authorise_view(uow, actor, family.id)
             return build_ledger(load_books(uow, family.id), _timezone(uow, family.id))
+
+    def get_payment(self, actor: Actor, payment_id: UUID) -> PaymentDetails:
+        """One payment with its allocations, refunds and credit, for staff who may view the
+        family's invoices."""
+        with self.transaction(actor) as uow:
+            payment = uow.payments.get(payment_id)
+            _authorise_view(uow, actor, payment.family_id)
+            allocations = uow.allocations.list_for_payment(payment.id)
+            refunds = uow.refunds.list_for_payment(payment.id)
+            wanted = {allocation.invoice_id for allocation in allocations}
+            invoices = uow.invoices.find_many(wanted) if wanted else []
+        placement = place(payment, allocations, refunds)
+        return PaymentDetails(
+            payment=payment,
+            allocations=placement.allocations,
+            invoice_numbers={invoice.id: invoice.invoice_number for invoice in invoices},
+            applied=placement.applied,
+            refunds=tuple(refunds),
+            refunded=placement.refunded,
+            credit=placement.credit,
+        )
+
+    def list_payments(
+        self,
+        actor: Actor,
+        family_id: UUID,
+        *,
+        date_from: date | None = None,
+        date_to: date | None = None,
+    ) -> list[Payment]:
+        """A family's payments by payment date, optionally those dated (in the family's
+        campus's time zone) from ``date_from`` to ``date_to`` inclusive."""
+        if date_from is not None and date_to is not None and date_from > date_to:
+            raise ValidationError("date_to", "must not be before date_from")
+        with self.transaction(actor) as uow:
+            family = uow.families.get(family_id)
+            _authorise_view(uow, actor, family.id)
+            zone = ZoneInfo(_timezone(uow, family.id))
+            payments = uow.payments.list_for_family(family.id)
+
+        def wanted(payment: Payment) -> bool:
+            day = payment.payment_date.astimezone(zone).date()
+            return (date_from is None or day >= date_from) and (date_to is None or day <= date_to)
+
+        return sorted(
+            (p for p in payments if wanted(p)),
+            key=lambda p: (p.payment_date, p.created_at, str(p.id)),
+        )
+
+    def list_refunds(self, actor: Actor, family_id: UUID) -> list[Refund]:
+        """A family's refunds (pending, succeeded and failed), oldest first."""
+        with self.transaction(actor) as uow:
+            family = uow.families.get(family_id)
+            _authorise_view(uow, actor, family.id)
+            refunds = uow.refunds.list_for_family(family.id)
+        return sorted(refunds, key=lambda r: (r.refunded_at, str(r.id)))
 
     def recount(self, organisation_id: UUID, family_id: UUID) -> Recount:
         """Check the family's stored balance and invoice figures against its records (the
@@ -753,10 +829,12 @@ def _money(amount: Any, field: str) -> None:
     """``amount`` is a positive Decimal of whole cents (ValidationError naming ``field``)."""
     if not isinstance(amount, Decimal) or not amount.is_finite():
         raise ValidationError(field, "must be a finite Decimal amount")
-    if amount != amount.quantize(CENT):
-        raise ValidationError(field, "must be a whole number of cents")
     if amount <= ZERO:
         raise ValidationError(field, "must be more than 0.00")
+    if amount >= MONEY_LIMIT:  # before quantize, which cannot hold a huge exponent
+        raise ValidationError(field, "must be less than 100,000,000.00")
+    if amount != amount.quantize(CENT):
+        raise ValidationError(field, "must be a whole number of cents")
 
 
 def _method(method: PaymentMethod | str) -> PaymentMethod:
@@ -812,6 +890,16 @@ def _campus_for(uow: UnitOfWork, family_id: UUID, *actors: Actor | None) -> UUID
     None: a campus-scoped grant then does not cover the family."""
     assigned = {c for actor in actors if actor is not None for c in actor.campus_ids}
     return next((c for c in _family_campuses(uow, family_id) if c in assigned), None)
+
+
+def _authorise_view(uow: UnitOfWork, actor: Actor, family_id: UUID) -> None:
+    """``Action.VIEW_INVOICES`` over the family's financial records."""
+    authorise(
+        actor,
+        Action.VIEW_INVOICES,
+        campus_id=_campus_for(uow, family_id, actor),
+        family_id=family_id,
+    )
 
 
 def _timezone(uow: UnitOfWork, family_id: UUID) -> str:

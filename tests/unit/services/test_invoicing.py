@@ -1109,3 +1109,130 @@ def test_another_organisations_invoice_is_not_found(
         lambda: billing.list_invoices(admin(world), elsewhere.student.family_id),
     ):
         refused(world, NotFound, call)
+
+
+# -- filtering the list, documents and credit notes -----------------------------------------
+
+
+def test_listing_by_campus_and_issue_date(world: World, billing: InvoicingService) -> None:
+    nguyens = invoice_of(world, seated(world, world.child))
+    geelong = add_cohort(world, campus=world.other_campus)
+    on_day(world, date(2026, 1, 21))
+    smiths = invoice_of(world, seated(world, world.other_child, geelong))
+    manager = world.actor("campus_manager")
+
+    assert [i.id for i in billing.list_invoices(admin(world), campus_id=world.campus.id)] == [
+        nguyens.id
+    ]
+    assert [i.id for i in billing.list_invoices(admin(world), campus_id=world.other_campus.id)] == [
+        smiths.id
+    ]
+    assert [i.id for i in billing.list_invoices(manager, campus_id=world.campus.id)] == [nguyens.id]
+    assert [i.id for i in billing.list_invoices(admin(world), date_from=date(2026, 1, 20))] == [
+        smiths.id
+    ]
+    assert [i.id for i in billing.list_invoices(admin(world), date_to=TODAY)] == [nguyens.id]
+    assert [
+        i.id
+        for i in billing.list_invoices(
+            admin(world), date_from=TODAY, date_to=date(2026, 1, 21), status=I.SENT
+        )
+    ] == [nguyens.id, smiths.id]
+    # a family's list with the campus of another family's invoices: nothing
+    assert (
+        billing.list_invoices(admin(world), world.family.id, campus_id=world.other_campus.id) == []
+    )
+    # front desk: one family at a time, also with a campus
+    desk = world.actor("front_desk")
+    assert [
+        i.id for i in billing.list_invoices(desk, world.family.id, campus_id=world.campus.id)
+    ] == [nguyens.id]
+    refused(world, Forbidden, lambda: billing.list_invoices(desk, campus_id=world.campus.id))
+
+
+def test_a_campus_manager_lists_only_their_campuses(
+    world: World, billing: InvoicingService
+) -> None:
+    seated(world, world.child)
+    refused(
+        world,
+        Forbidden,
+        lambda: billing.list_invoices(
+            world.actor("campus_manager"), campus_id=world.other_campus.id
+        ),
+        "campuses they are assigned to",
+    )
+    assert (
+        billing.list_invoices(world.actor("other_manager"), campus_id=world.other_campus.id) == []
+    )
+
+
+def test_an_unknown_campus_is_not_found_and_dates_must_not_run_backwards(
+    world: World, billing: InvoicingService
+) -> None:
+    refused(world, NotFound, lambda: billing.list_invoices(admin(world), campus_id=uuid4()))
+    error = refused(
+        world,
+        ValidationError,
+        lambda: billing.list_invoices(
+            admin(world), date_from=date(2026, 1, 20), date_to=date(2026, 1, 19)
+        ),
+    )
+    assert isinstance(error, ValidationError)
+    assert error.field == "date_to"
+
+
+def test_an_invoice_document_has_the_organisation_family_and_invoice(
+    world: World, billing: InvoicingService
+) -> None:
+    invoice = sent(world, billing, "10.00")
+    document = billing.invoice_document(world.actor("front_desk"), invoice.id)
+    assert document.organisation.id == world.org_id
+    assert document.organisation.abn == world.organisation.abn
+    assert document.family.id == world.family.id
+    assert (document.invoice.id, document.invoice.status) == (invoice.id, I.SENT)
+
+
+def test_credit_notes_are_read_with_their_invoice(world: World, billing: InvoicingService) -> None:
+    invoice = sent(world, billing, "100.00")
+    first = billing.issue_credit_note(admin(world), invoice.id, D("10.00"), "a late start")
+    second = billing.issue_credit_note(admin(world), invoice.id, D("5.00"), "a missed session")
+    desk = world.actor("front_desk")
+
+    assert billing.get_credit_note(desk, first.id).total_amount == D("10.00")
+    assert [n.id for n in billing.list_credit_notes(desk, invoice.id)] == [first.id, second.id]
+    document = billing.credit_note_document(desk, second.id)
+    assert document.credit_note.id == second.id
+    assert document.invoice.id == invoice.id
+    assert document.invoice.amount_credited == D("15.00")
+    assert (document.organisation.id, document.family.id) == (world.org_id, world.family.id)
+
+
+@pytest.mark.parametrize("who", ROLES)
+def test_who_may_read_documents_and_credit_notes(
+    world: World, billing: InvoicingService, who: str
+) -> None:
+    invoice = sent(world, billing, "100.00")
+    note = billing.issue_credit_note(admin(world), invoice.id, D("10.00"), "a late start")
+    for call in (
+        lambda: billing.invoice_document(world.actor(who), invoice.id),
+        lambda: billing.get_credit_note(world.actor(who), note.id),
+        lambda: billing.list_credit_notes(world.actor(who), invoice.id),
+        lambda: billing.credit_note_document(world.actor(who), note.id),
+    ):
+        if who in VIEWS:
+            call()
+        else:
+            refused(world, Forbidden, call)
+
+
+def test_unknown_documents_and_credit_notes_are_not_found(
+    world: World, billing: InvoicingService
+) -> None:
+    for call in (
+        lambda: billing.invoice_document(admin(world), uuid4()),
+        lambda: billing.get_credit_note(admin(world), uuid4()),
+        lambda: billing.list_credit_notes(admin(world), uuid4()),
+        lambda: billing.credit_note_document(admin(world), uuid4()),
+    ):
+        refused(world, NotFound, call)
