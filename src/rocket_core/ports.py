@@ -22,6 +22,7 @@ from rocket_core.errors import NotFound
 from rocket_core.events import DomainEvent
 from rocket_core.model import (
     Attendance,
+    AttendanceStatus,
     AuditEntry,
     Campus,
     CampusStaff,
@@ -44,9 +45,11 @@ from rocket_core.model import (
     Organisation,
     Payment,
     PaymentAllocation,
+    PaymentMethod,
     Program,
     ProjectSubmission,
     Refund,
+    RefundStatus,
     Session,
     SessionStaff,
     SessionStatus,
@@ -916,6 +919,7 @@ class UnitOfWork(ABC):
     audit: AuditLog
     lifecycle: LifecycleRepository
     term_invoicing: TermInvoicingRepository
+    reports: ReportingRepository
 
     def __enter__(self) -> Self:
         self.begin()
@@ -1086,3 +1090,204 @@ class OrganisationDirectory(ABC):
     @abstractmethod
     def organisation_ids(self) -> list[UUID]:
         """Every organisation's id, in id order."""
+
+
+class ReportingRepository(ABC):
+    """The figures of the dashboard and the rows of the CSV reports, in the unit of work's
+    organisation, read set-based (on SQL one aggregate or joined query per call, GROUP BY
+    where figures are per cohort; nothing is loaded row by row). Read only.
+
+    Every call is given a ``Scope`` (a campus, and for staff who only see their own cohorts
+    the cohorts they teach) and a ``Period`` (the local days, and the instants they span in
+    the report's time zone). The rules, shared by every adapter (``ReportingService``'s
+    docstring explains them):
+
+    - An enrolment **held a seat during a period** when its cohort runs during it (starts on
+      or before the last day, ends on or after the first), it was made before the period
+      ended, and it is a seat-holder (pending payment, enrolled, active), or completed,
+      dropped or transferred after it had started (start and end dates recorded; the end
+      date on or after the first day); an enrolment with a start date after the last day
+      does not count yet.
+    - A session is **held** when it is not cancelled, its cohort is not a draft, and it is
+      dated before ``today`` or already has a mark. Its **expected** students: those marked
+      there, the cohort's students on its roll that day (seat-holders, or completed, dropped
+      or transferred ones that had started; from their start date, or without one from the
+      UTC day of their enrolment; up to their end date), the trial visitors booked into it
+      (unless dropped) and the makeup visitors who spent a token on it. Unmarked expected
+      students count as absent.
+    - An enrolment **reached payment** when it is pending payment, enrolled, active,
+      completed or transferred, or dropped with an invoice (issued when it reached pending
+      payment).
+    - Money is attributed to a campus through its invoice's enrolment's cohort: a payment
+      without an invoice (credit) or on an invoice without an enrolment counts only when no
+      campus is asked for.
+    """
+
+    #: Enrolment statuses that hold a seat (pending payment, enrolled, active).
+    SEAT_HOLDING: ClassVar[frozenset[EnrolmentStatus]] = frozenset(
+        {EnrolmentStatus.PENDING_PAYMENT, EnrolmentStatus.ENROLLED, EnrolmentStatus.ACTIVE}
+    )
+    #: Statuses of enrolments that held a seat and gave it up after they had started.
+    ENDED: ClassVar[frozenset[EnrolmentStatus]] = frozenset(
+        {EnrolmentStatus.COMPLETED, EnrolmentStatus.DROPPED, EnrolmentStatus.TRANSFERRED}
+    )
+    #: Statuses past pending payment, or at it (a dropped one needs an invoice as well).
+    REACHED_PAYMENT: ClassVar[frozenset[EnrolmentStatus]] = frozenset(
+        {
+            EnrolmentStatus.PENDING_PAYMENT,
+            EnrolmentStatus.ENROLLED,
+            EnrolmentStatus.ACTIVE,
+            EnrolmentStatus.COMPLETED,
+            EnrolmentStatus.TRANSFERRED,
+        }
+    )
+    #: Invoice statuses with money still expected.
+    OPEN_INVOICES: ClassVar[frozenset[InvoiceStatus]] = frozenset(
+        {InvoiceStatus.SENT, InvoiceStatus.PARTIAL, InvoiceStatus.OVERDUE}
+    )
+
+    @attrs.frozen(kw_only=True)
+    class Scope:
+        """What a report covers: one campus (None: every campus) and, for staff who see only
+        the cohorts they teach, those cohorts (None: every cohort)."""
+
+        campus_id: UUID | None = None
+        cohort_ids: frozenset[UUID] | None = None
+
+    @attrs.frozen(kw_only=True)
+    class Period:
+        """Local days ``first_day`` to ``last_day`` (inclusive), and the instants they span
+        in the report's time zone (``starts_at`` inclusive, ``ends_at`` exclusive)."""
+
+        first_day: date
+        last_day: date
+        starts_at: datetime
+        ends_at: datetime
+
+    class CohortSeats(NamedTuple):
+        """A cohort running during a period (not a draft), and its enrolments that held a
+        seat during it."""
+
+        cohort_id: UUID
+        cohort_name: str
+        campus_id: UUID
+        start_date: date
+        max_capacity: int
+        seats_held: int
+
+    class EnrolmentRow(NamedTuple):
+        """One enrolment of the enrolment report."""
+
+        enrolment_id: UUID
+        status: EnrolmentStatus
+        enrolment_date: datetime
+        is_trial: bool
+        is_waitlist: bool
+        start_date: date | None
+        end_date: date | None
+        withdrawal_date: date | None
+        student_id: UUID
+        student_first_name: str
+        student_preferred_name: str | None
+        student_last_name: str
+        family_id: UUID
+        cohort_id: UUID
+        cohort_name: str
+        cohort_start: date
+        program_name: str
+        campus_id: UUID
+
+    class MoneyRow(NamedTuple):
+        """One payment (``refund_status`` None) or refund of the revenue report."""
+
+        id: UUID
+        at: datetime
+        amount: Decimal
+        refund_status: RefundStatus | None
+        payment_id: UUID
+        payment_method: PaymentMethod
+        reference_number: str | None
+        family_id: UUID
+        family_name: str
+        invoice_number: str | None
+        campus_id: UUID | None
+
+    class MarkRow(NamedTuple):
+        """One attendance mark of the attendance report."""
+
+        attendance_id: UUID
+        status: AttendanceStatus
+        recorded_at: datetime
+        recorded_by_staff_id: UUID | None
+        session_id: UUID
+        session_date: date
+        session_number: int
+        cohort_id: UUID
+        cohort_name: str
+        campus_id: UUID
+        student_id: UUID
+        student_first_name: str
+        student_preferred_name: str | None
+        student_last_name: str
+
+    @abstractmethod
+    def cohort_seats(
+        self, scope: ReportingRepository.Scope, period: ReportingRepository.Period
+    ) -> list[ReportingRepository.CohortSeats]:
+        """The cohorts in scope running during ``period`` (draft ones left out), each with
+        how many of its enrolments held a seat during it; in no particular order."""
+
+    @abstractmethod
+    def new_enrolments(
+        self, scope: ReportingRepository.Scope, period: ReportingRepository.Period
+    ) -> int:
+        """Enrolments in scope made during ``period`` (``enrolment_date``) that reached
+        payment."""
+
+    @abstractmethod
+    def trial_conversion(
+        self, scope: ReportingRepository.Scope, period: ReportingRepository.Period
+    ) -> tuple[int, int]:
+        """(converted, trials): trial enrolments in scope whose trial session is dated in
+        ``period``, and how many of them reached payment."""
+
+    @abstractmethod
+    def attendance(
+        self, scope: ReportingRepository.Scope, period: ReportingRepository.Period, today: date
+    ) -> tuple[int, int]:
+        """(attended, expected) over the held sessions in scope dated in ``period``:
+        present, late and makeup marks over every expected student of those sessions."""
+
+    @abstractmethod
+    def revenue(
+        self, campus_id: UUID | None, period: ReportingRepository.Period
+    ) -> tuple[Decimal, Decimal]:
+        """(received, refunded): the payments made during ``period`` and the refunds given
+        during it that did not fail (pending ones count), at ``campus_id`` (None: all)."""
+
+    @abstractmethod
+    def outstanding(self, campus_id: UUID | None, last_day: date) -> tuple[int, Decimal]:
+        """(invoices, amount): the open invoices (sent, part paid, overdue) issued on or before
+        ``last_day`` at ``campus_id`` (None: all), and what is outstanding on them now."""
+
+    @abstractmethod
+    def enrolment_rows(
+        self, scope: ReportingRepository.Scope, period: ReportingRepository.Period
+    ) -> list[ReportingRepository.EnrolmentRow]:
+        """Every enrolment (any status) in the cohorts in scope running during ``period``; one
+        query, in no particular order."""
+
+    @abstractmethod
+    def money_rows(
+        self, campus_id: UUID | None, period: ReportingRepository.Period
+    ) -> list[ReportingRepository.MoneyRow]:
+        """The payments made and the refunds given during ``period`` at ``campus_id`` (None:
+        all), failed refunds left out (as in ``revenue``); one query, in no particular
+        order."""
+
+    @abstractmethod
+    def mark_rows(
+        self, scope: ReportingRepository.Scope, period: ReportingRepository.Period
+    ) -> list[ReportingRepository.MarkRow]:
+        """Every attendance mark at the sessions in scope dated in ``period``; one query, in no
+        particular order."""

@@ -12,6 +12,7 @@ import attrs
 
 from rocket_adapters.memory import repositories as r
 from rocket_adapters.memory.lifecycle import MemoryLifecycleRepository
+from rocket_adapters.memory.reports import MemoryReportingRepository
 from rocket_adapters.memory.store import UNIQUE_RULES, MemoryStore
 from rocket_adapters.memory.term_invoicing import MemoryTermInvoicingRepository
 from rocket_core import model as m
@@ -83,6 +84,7 @@ class MemoryUnitOfWork(UnitOfWork):
         self.audit = r.MemoryAuditLog(self, m.AuditEntry)
         self.lifecycle = MemoryLifecycleRepository(self)
         self.term_invoicing = MemoryTermInvoicingRepository(self)
+        self.reports = MemoryReportingRepository(self)
 
     # -- transaction ----------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from rocket_adapters.sql import repositories as r
 from rocket_adapters.sql.errors import domain_errors
 from rocket_adapters.sql.lifecycle import SqlLifecycleRepository
 from rocket_adapters.sql.mapping import is_versioned
+from rocket_adapters.sql.reports import SqlReportingRepository
 from rocket_adapters.sql.term_invoicing import SqlTermInvoicingRepository
 from rocket_core import model as m
 from rocket_core.errors import Conflict, Forbidden
@@ -77,6 +78,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.audit = r.SqlAuditLog(self, m.AuditEntry)
         self.lifecycle = SqlLifecycleRepository(self)
         self.term_invoicing = SqlTermInvoicingRepository(self)
+        self.reports = SqlReportingRepository(self)
 
     # -- transaction ----------------------------------------------------------------------
 
