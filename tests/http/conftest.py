@@ -23,6 +23,40 @@ from rocket_entrypoints.settings import Settings
 PASSWORD = "correct horse battery staple"
 
 
+class As:
+    """Requests as one staff member (their bearer token) through the app's one TestClient:
+    ``get``, ``post``, ``put``, ``patch``, ``delete`` and ``request`` take httpx's arguments.
+    (One client per app: a second TestClient on the same app leaks its portal's streams.)"""
+
+    def __init__(self, client: TestClient[Litestar], token: str | None) -> None:
+        self._client = client
+        self.headers: dict[str, str] = {} if token is None else {"Authorization": f"Bearer {token}"}
+
+    @property
+    def cookies(self) -> Any:
+        """The shared client's cookie jar."""
+        return self._client.cookies
+
+    def request(self, method: str, url: str, **kwargs: Any) -> Any:
+        headers = {**self.headers, **(kwargs.pop("headers", None) or {})}
+        return self._client.request(method, url, headers=headers, **kwargs)
+
+    def get(self, url: str, **kwargs: Any) -> Any:
+        return self.request("GET", url, **kwargs)
+
+    def post(self, url: str, **kwargs: Any) -> Any:
+        return self.request("POST", url, **kwargs)
+
+    def put(self, url: str, **kwargs: Any) -> Any:
+        return self.request("PUT", url, **kwargs)
+
+    def patch(self, url: str, **kwargs: Any) -> Any:
+        return self.request("PATCH", url, **kwargs)
+
+    def delete(self, url: str, **kwargs: Any) -> Any:
+        return self.request("DELETE", url, **kwargs)
+
+
 @attrs.define
 class Api:
     """The app, its container and world, and a bearer token per staff member."""
@@ -32,22 +66,19 @@ class Api:
     world: World
     tokens: dict[str, str]
     csrf: dict[str, str]
-    _clients: dict[str, TestClient[Litestar]] = attrs.field(factory=dict)
+    _client: TestClient[Litestar] | None = None
 
-    def client(self, who: str | None = None) -> TestClient[Litestar]:
-        """A client logged in as ``who`` (a bearer token), or anonymous (None)."""
-        key = who or ""
-        if key not in self._clients:
-            client = TestClient(self.app, base_url="https://testserver.local")
-            client.__enter__()
-            if who is not None:
-                client.headers["Authorization"] = f"Bearer {self.tokens[who]}"
-            self._clients[key] = client
-        return self._clients[key]
+    def client(self, who: str | None = None) -> As:
+        """Requests as ``who`` (a bearer token), or anonymous (None)."""
+        if self._client is None:
+            self._client = TestClient(self.app, base_url="https://testserver.local")
+            self._client.__enter__()
+        return As(self._client, None if who is None else self.tokens[who])
 
     def close(self) -> None:
-        for client in self._clients.values():
-            client.__exit__(None, None, None)
+        if self._client is not None:
+            self._client.__exit__(None, None, None)
+            self._client = None
 
 
 def build_api(world: World) -> Api:
