@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -19,7 +21,9 @@ from rocket_core.enrolment_machine import SEAT_HOLDING_STATES
 from rocket_core.errors import Conflict
 from rocket_core.events import EventBus
 from rocket_core.services.base import actor_for
+from rocket_core.services.notifications import dedupe_key
 from rocket_core.services.payments import PaymentService
+from rocket_core.services.progress import ProgressService
 from rocket_entrypoints.cli.app import app
 from rocket_entrypoints.demo import (
     build_demo_school,
@@ -257,6 +261,12 @@ def test_everything_was_done_by_staff_through_the_use_cases(school):
 
 def fingerprint(store: MemoryStore) -> list:
     """What a school holds, without the ids (the domain picks them at random)."""
+    return sorted([*school_fingerprint(store), *learning_fingerprint(store)], key=repr)
+
+
+def school_fingerprint(store: MemoryStore) -> list:
+    """``fingerprint`` without the learning story: enrolments, marks, families, invoices,
+    payments and the notifications they queued."""
     students = {s.id: (s.first_name, s.last_name, s.date_of_birth) for s in rows(store, m.Student)}
     cohorts = {c.id: c.name for c in rows(store, m.Cohort)}
     sessions = {s.id: (cohorts[s.cohort_id], s.session_number) for s in rows(store, m.Session)}
@@ -304,9 +314,81 @@ def fingerprint(store: MemoryStore) -> list:
                 )
                 for p in rows(store, m.Payment)
             ),
+            *(
+                ("notification", n.template_name, families[n.recipient_family_id], n.due_at)
+                for n in rows(store, m.Notification)
+                if n.template_name != m.NotificationKind.NEW_MESSAGE
+            ),
         ],
         key=repr,
     )
+
+
+def learning_fingerprint(store: MemoryStore) -> list:
+    """The learning story's rows, without the ids: trees, progress with its history,
+    projects, messages and their notifications."""
+    students = {s.id: (s.first_name, s.last_name, s.date_of_birth) for s in rows(store, m.Student)}
+    trees = {t.id: t.name for t in rows(store, m.SkillTree)}
+    nodes = {
+        n.id: (trees[n.skill_tree_id], n.name, n.level, n.order) for n in rows(store, m.SkillNode)
+    }
+    cohorts = {c.id: c.name for c in rows(store, m.Cohort)}
+    people = {f.id: f.primary_contact_email for f in rows(store, m.Family)}
+    people.update({s.id: s.email for s in rows(store, m.Staff)})
+    about = {
+        dedupe_key(m.NotificationKind.NEW_MESSAGE, x.id): (x.sent_at, x.subject)
+        for x in rows(store, m.Message)
+    }
+    return [
+        *(("node", node) for node in nodes.values()),
+        *(
+            (
+                "progress",
+                students[p.student_id],
+                nodes[p.skill_node_id],
+                p.status.value,
+                p.notes,
+                [(c.from_status, c.to_status, c.changed_at) for c in p.history],
+            )
+            for p in rows(store, m.SkillProgress)
+        ),
+        *(
+            (
+                "project",
+                students[p.student_id],
+                cohorts[p.cohort_id],
+                p.title,
+                p.project_url,
+                p.score,
+                p.rubric_scores,
+                p.graded_at,
+            )
+            for p in rows(store, m.ProjectSubmission)
+        ),
+        *(
+            (
+                "message",
+                x.sent_at,
+                people[x.sender_staff_id or x.sender_family_id],
+                people[x.recipient_staff_id or x.recipient_family_id],
+                x.subject,
+                x.body,
+                x.is_read,
+            )
+            for x in rows(store, m.Message)
+        ),
+        *(
+            (
+                "new message notification",
+                about[n.dedupe_key],
+                people[n.recipient_family_id or n.recipient_staff_id],
+                n.subject,
+                n.body,
+            )
+            for n in rows(store, m.Notification)
+            if n.template_name == m.NotificationKind.NEW_MESSAGE
+        ),
+    ]
 
 
 def test_the_same_seed_and_day_build_the_same_school():
@@ -315,6 +397,9 @@ def test_the_same_seed_and_day_build_the_same_school():
     b = build_demo_school(second.unit_of_work, seed=7, today=TODAY)
     assert a.organisation_id == b.organisation_id
     assert fingerprint(first) == fingerprint(second)
+    assert summarise(first.unit_of_work, a.organisation_id) == summarise(
+        second.unit_of_work, b.organisation_id
+    )
     other = MemoryStore()
     c = build_demo_school(other.unit_of_work, seed=8, today=TODAY)
     assert c.organisation_id != a.organisation_id
@@ -402,6 +487,11 @@ def test_rocket_demo_prints_the_summary():
     assert "Billing" in result.output
     for line in ("invoices overdue", "total invoiced", "outstanding", "family credit"):
         assert line in result.output
+    for line in ("skills mastered", "projects graded", "messages unread", "notifications queued"):
+        assert line in result.output
+    assert "Notifications by kind" in result.output
+    for kind in m.NotificationKind:
+        assert kind.value in result.output
 
 
 @pytest.mark.parametrize("args", [["--today", "2026-13-01"], ["--seed", "-1"], ["--bogus"]])
@@ -635,3 +725,270 @@ def test_the_billing_summary_reads_back_the_invoices(school):
         r.amount for r in rows(store, m.Refund)
     )
     assert figures.paid + figures.family_credit == paid
+
+
+# -- learning, messages and notifications --------------------------------------------------------
+
+S = m.SkillStatus
+RUBRIC_CRITERIA = [
+    ("functionality", Decimal(10)),
+    ("code quality", Decimal(10)),
+    ("creativity", Decimal(10)),
+    ("presentation", Decimal(10)),
+]
+
+
+def leads(store: MemoryStore) -> dict:
+    """cohort id -> its lead instructor's staff id."""
+    return {
+        a.cohort_id: a.staff_id
+        for a in rows(store, m.CohortStaff)
+        if a.role is m.CohortStaffRole.LEAD_INSTRUCTOR
+    }
+
+
+def test_every_program_points_at_its_own_two_level_skill_tree(school):
+    store, _ = school
+    trees = {t.id for t in rows(store, m.SkillTree)}
+    programs = rows(store, m.Program)
+    assert len(trees) == len(programs) == 4
+    assert {p.skill_tree_id for p in programs} == trees
+    nodes = {n.id: n for n in rows(store, m.SkillNode)}
+    siblings: dict = defaultdict(list)
+    for node in nodes.values():
+        assert not node.is_retired
+        siblings[(node.skill_tree_id, node.parent_node_id)].append(node.order)
+        if node.parent_node_id is None:
+            assert node.level == 0
+        else:
+            parent = nodes[node.parent_node_id]
+            assert (parent.level, node.level) == (0, 1)
+            assert parent.skill_tree_id == node.skill_tree_id
+    for orders in siblings.values():
+        assert sorted(orders) == list(range(len(orders)))
+    for tree in trees:
+        topics = [n for n in nodes.values() if n.skill_tree_id == tree and n.level == 0]
+        assert len(topics) >= 4
+        for topic in topics:
+            assert len(siblings[(tree, topic.id)]) >= 2
+
+
+def test_programs_share_the_rubric_and_one_class_has_its_own_set_by_its_lead(school):
+    store, _ = school
+    for program in rows(store, m.Program):
+        assert [(c.name, c.max_points) for c in program.rubric.criteria] == RUBRIC_CRITERIA
+    (own,) = [c for c in rows(store, m.Cohort) if c.rubric is not None]
+    assert [c.name for c in own.rubric.criteria] != [name for name, _ in RUBRIC_CRITERIA]
+    (entry,) = [a for a in audit_of(store)[own.id] if a.action == "cohort.rubric"]
+    assert entry.actor_staff_id == leads(store)[own.id]
+
+
+def test_progress_history_ends_at_the_status_and_was_kept_by_the_classes_leads(school):
+    store, _ = school
+    nodes = {n.id: n for n in rows(store, m.SkillNode)}
+    cohorts = {c.id: c for c in rows(store, m.Cohort)}
+    trees = {p.id: p.skill_tree_id for p in rows(store, m.Program)}
+    lead_of = leads(store)
+    records = rows(store, m.SkillProgress)
+    assert len(records) > 100
+    transitions: Counter = Counter()
+    for record in records:
+        history = sorted(record.history, key=lambda change: change.changed_at)
+        assert history[0].from_status is S.NOT_STARTED
+        for before, after in itertools.pairwise(history):
+            assert after.from_status is before.to_status
+        assert history[-1].to_status is record.status
+        assert (record.mastered_at is not None) == (record.status is S.MASTERED)
+        # by the lead of a class of the student's whose program uses the skill's tree
+        tree = nodes[record.skill_node_id].skill_tree_id
+        teachers = {
+            lead_of[e.cohort_id]
+            for e in rows(store, m.Enrolment)
+            if e.student_id == record.student_id and trees[cohorts[e.cohort_id].program_id] == tree
+        }
+        for change in history:
+            assert change.changed_by_staff_id in teachers
+            assert change.changed_at.astimezone(MELBOURNE).date() < TODAY
+            transitions[(change.from_status, change.to_status)] += 1
+    assert transitions[(S.IN_PROGRESS, S.MASTERED)] > 0
+    assert 1 <= transitions[(S.MASTERED, S.IN_PROGRESS)] <= 2  # a regression or two
+    notes = [r for r in records if r.notes]
+    assert {r.notes_visible_to_family for r in notes} == {True, False}
+    # a whole roll at once: one update_roll per skill, many students at the same instant
+    updates = Counter(
+        (a.occurred_at, a.changes["skill_node_id"])
+        for a in rows(store, m.AuditEntry)
+        if a.action == "skill_progress.update"
+    )
+    assert max(updates.values()) >= 5
+
+
+def test_reports_of_current_students_add_up_and_hide_private_notes_from_families(school):
+    store, org = school
+    admin = next(s for s in rows(store, m.Staff) if s.role is m.StaffRole.SUPER_ADMIN)
+    clock = FixedClock(datetime.combine(TODAY, datetime.min.time(), MELBOURNE))
+    progress = ProgressService(store.unit_of_work, clock, EventBus())
+    actor = actor_for(store.unit_of_work, org.id, admin.id)
+    current = {c.id for c in rows(store, m.Cohort) if c.status is m.CohortStatus.IN_PROGRESS}
+    students = {
+        e.student_id
+        for e in rows(store, m.Enrolment)
+        if e.cohort_id in current and e.status is m.EnrolmentStatus.ACTIVE
+    }
+    private = {
+        r.student_id
+        for r in rows(store, m.SkillProgress)
+        if r.notes and not r.notes_visible_to_family
+    }
+    assert private & students
+    for student in students:
+        report = progress.report(actor, student)
+        assert report.trees
+        for tree in report.trees:
+            assert sum(t.total for t in tree.topics) == len(tree.nodes)
+            mastered = sum(line.status is S.MASTERED for line in tree.nodes)
+            assert sum(t.mastered for t in tree.topics) == mastered
+            assert all(line.status is not S.MASTERED for line in tree.next_skills)
+        family = progress.report(actor, student, for_family=True)
+        lines = [line for tree in family.trees for line in tree.nodes]
+        assert all(line.notes is None for line in lines if not line.notes_visible_to_family)
+        staff_notes = [line.notes for tree in report.trees for line in tree.nodes if line.notes]
+        assert len(staff_notes) >= sum(line.notes is not None for line in lines)
+
+
+def test_graded_projects_score_their_rubric_and_one_was_regraded(school):
+    store, _ = school
+    cohorts = {c.id: c for c in rows(store, m.Cohort)}
+    programs = {p.id: p for p in rows(store, m.Program)}
+    lead_of = leads(store)
+    submissions = rows(store, m.ProjectSubmission)
+    assert len({(s.student_id, s.cohort_id) for s in submissions}) == len(submissions) > 20
+    enrolled = {(e.student_id, e.cohort_id) for e in rows(store, m.Enrolment)}
+    for sub in submissions:
+        assert (sub.student_id, sub.cohort_id) in enrolled
+        cohort = cohorts[sub.cohort_id]
+        program = programs[cohort.program_id]
+        url = urlsplit(sub.project_url)
+        assert url.scheme == "https"
+        scratch = program.name.startswith("Scratch")
+        assert url.hostname == ("scratch.mit.edu" if scratch else "replit.com")
+        if not sub.is_graded:
+            continue
+        rubric = cohort.rubric or program.rubric
+        assert set(sub.rubric_scores) == {c.name for c in rubric.criteria}
+        assert sub.score == sum(sub.rubric_scores.values()) == rubric.score(sub.rubric_scores)
+        assert sub.graded_by_staff_id == lead_of[cohort.id]
+        assert sub.submitted_at < sub.graded_at
+        assert sub.graded_at.astimezone(MELBOURNE).date() < TODAY
+    assert sum(s.is_graded for s in submissions) > len(submissions) // 2
+    assert any(cohorts[s.cohort_id].rubric is not None and s.is_graded for s in submissions)
+    (regrade,) = [a for a in rows(store, m.AuditEntry) if a.action == "project.regrade"]
+    regraded = store.tables[m.ProjectSubmission][regrade.entity_id]
+    before, after = regrade.changes["score"]
+    assert Decimal(before) < Decimal(after) == regraded.score
+
+
+def test_staff_and_families_write_to_each_other_and_a_manager_announces(school):
+    store, _ = school
+    staff = {s.id: s for s in rows(store, m.Staff)}
+    messages = rows(store, m.Message)
+    threads: dict = defaultdict(list)
+    for message in sorted(messages, key=lambda x: x.sent_at):
+        threads[message.thread_id].append(message)
+        assert message.sent_at.astimezone(MELBOURNE).date() < TODAY
+    staff_side, parent = m.ParticipantType.STAFF, m.ParticipantType.PARENT
+    for thread in threads.values():
+        assert thread[0].sender_type is staff_side  # staff open threads
+        assert len({x.recipient_family_id or x.sender_family_id for x in thread}) == 1
+        for earlier, reply in itertools.pairwise(thread):
+            if reply.sender_type is parent:  # to the staff member who wrote last
+                assert reply.recipient_staff_id == earlier.sender_staff_id
+    senders = [[x.sender_type for x in thread] for thread in threads.values()]
+    assert [staff_side, parent, staff_side] in senders
+    replies = [x for x in messages if x.sender_type is parent]
+    assert replies
+    assert all(x.is_read for x in replies)  # staff read them the next morning
+    audit = audit_of(store)
+    announced = [x for x in messages if audit[x.id][0].action == "message.announce"]
+    assert len(announced) >= 3
+    assert len({x.recipient_family_id for x in announced}) == len(announced)
+    assert len({x.thread_id for x in announced}) == len(announced)
+    assert {staff[x.sender_staff_id].role for x in announced} == {m.StaffRole.CAMPUS_MANAGER}
+    assert {x.is_read for x in announced} == {True, False}
+
+
+def test_every_message_queued_its_new_message_notification(school):
+    store, _ = school
+    queued = {n.dedupe_key: n for n in rows(store, m.Notification)}
+    for message in rows(store, m.Message):
+        notification = queued[dedupe_key(m.NotificationKind.NEW_MESSAGE, message.id)]
+        assert notification.kind is m.NotificationKind.NEW_MESSAGE
+        assert notification.status is m.NotificationStatus.QUEUED
+        assert notification.recipient_family_id == message.recipient_family_id
+        assert notification.recipient_staff_id == message.recipient_staff_id
+
+
+def test_learning_and_messages_were_done_by_the_right_staff(school):
+    store, _ = school
+    audit = audit_of(store)
+    roles = {s.id: s.role for s in rows(store, m.Staff)}
+    role = m.StaffRole
+    expected = {
+        m.SkillTree: {role.SUPER_ADMIN},
+        m.SkillNode: {role.SUPER_ADMIN},
+        m.SkillProgress: {role.LEAD_INSTRUCTOR},
+        m.ProjectSubmission: {role.LEAD_INSTRUCTOR},
+        # a family's reply comes through the portal: no staff member
+        m.Message: {role.LEAD_INSTRUCTOR, role.FRONT_DESK, role.CAMPUS_MANAGER, None},
+    }
+    for cls, allowed in expected.items():
+        assert rows(store, cls), cls.__name__
+        for entity in rows(store, cls):
+            actor = audit[entity.id][0].actor_staff_id
+            assert (None if actor is None else roles[actor]) in allowed, cls.__name__
+
+
+def test_the_summary_counts_learning_messages_and_notifications(school):
+    store, org = school
+    summary = summarise(store.unit_of_work, org.id)
+    counts = summary.counts
+    progress = rows(store, m.SkillProgress)
+    projects = rows(store, m.ProjectSubmission)
+    messages = rows(store, m.Message)
+    notifications = rows(store, m.Notification)
+    assert counts["skill trees"] == len(rows(store, m.SkillTree)) == 4
+    assert counts["skill nodes"] == len(rows(store, m.SkillNode))
+    assert counts["skill progress records"] == len(progress)
+    assert counts["skills mastered"] == sum(p.status is S.MASTERED for p in progress) > 0
+    assert counts["projects submitted"] == len(projects)
+    assert counts["projects graded"] == sum(p.is_graded for p in projects) > 0
+    assert counts["messages"] == len(messages)
+    assert 0 < counts["messages unread"] == sum(not x.is_read for x in messages) < len(messages)
+    kinds = summary.notifications_by_kind
+    assert list(kinds) == [kind.value for kind in m.NotificationKind]
+    assert sum(kinds.values()) == counts["notifications"] == len(notifications)
+    assert counts["notifications queued"] == sum(
+        n.status is m.NotificationStatus.QUEUED for n in notifications
+    )
+    assert kinds["child_absent"] > 0
+    assert kinds["new_message"] == len(messages)  # nobody switched them off
+
+
+def test_the_learning_story_leaves_the_rest_of_the_school_as_it_was(school, monkeypatch):
+    store, _ = school
+    monkeypatch.setattr(demo_school_module, "plan_learning", lambda story, plans: None)
+    monkeypatch.setattr(demo_school_module, "plan_messages", lambda *args: None)
+    without = MemoryStore()
+    build_demo_school(without.unit_of_work, seed=1, today=TODAY)
+    assert not rows(without, m.SkillTree)
+    assert not rows(without, m.Message)
+
+    def theirs(entry: m.AuditEntry) -> bool:
+        learning = ("skill", "program.skill_tree", "program.rubric", "cohort.rubric")
+        return not entry.action.startswith((*learning, "project.", "message."))
+
+    def rest(s: MemoryStore) -> tuple:
+        audit = sorted((a.action, a.occurred_at) for a in rows(s, m.AuditEntry) if theirs(a))
+        return school_fingerprint(s), audit
+
+    assert rest(without) == rest(store)

@@ -35,10 +35,14 @@ from rocket_core.services.families import FamilyService
 from rocket_core.services.invoicing import InvoicingService
 from rocket_core.services.lifecycle import LifecycleService
 from rocket_core.services.makeup import MakeupService
+from rocket_core.services.messaging import MessagingService
 from rocket_core.services.notifications import NotificationService
 from rocket_core.services.organisation import NO_PASSWORD, OrganisationService
 from rocket_core.services.payments import PaymentService
+from rocket_core.services.progress import ProgressService
+from rocket_core.services.projects import ProjectService
 from rocket_core.services.scheduling import SchedulingService
+from rocket_core.services.skills import SkillTreeService
 
 MELBOURNE = "Australia/Melbourne"
 TERM_WEEKS = 10
@@ -101,6 +105,7 @@ class Story:
         today: date,
         *,
         money: random.Random | None = None,
+        learning: random.Random | None = None,
         password_hash: str = NO_PASSWORD,
     ) -> None:
         self.make_uow = make_uow
@@ -111,6 +116,9 @@ class Story:
         #: The draws of the money story (how families pay), apart from ``rng`` so that the
         #: rest of the school does not change with them.
         self.money = money or random.Random(0)
+        #: The draws of the learning and messaging story (``learning``, ``messages``), apart
+        #: from the others for the same reason.
+        self.learning = learning or random.Random(1)
         self.calendar = Calendar(today)
         self.clock = FixedClock(instant(self.calendar.founded, time(8, 0)))
         bus = EventBus()
@@ -124,6 +132,10 @@ class Story:
         #: No card provider: card payments are taken on the desk's own terminal and recorded
         #: without a PaymentIntent, like cash, cheques and bank transfers.
         self.payments = PaymentService(make_uow, self.clock, bus, OfflineGateway())
+        self.skills = SkillTreeService(make_uow, self.clock, bus)
+        self.progress = ProgressService(make_uow, self.clock, bus)
+        self.projects = ProjectService(make_uow, self.clock, bus)
+        self.messaging = MessagingService(make_uow, self.clock, bus)
         # Billing runs as it does for staff (``container.application``): every enrolment
         # awaiting payment gets its invoice, and a family's credit pays new invoices.
         self.invoicing.subscribe()

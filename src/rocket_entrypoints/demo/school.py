@@ -3,7 +3,10 @@ with their sessions, 40 families, about 60 students, enrolments in every status,
 attendance with an excused absence and a makeup visit, a cancelled session, a transfer, and
 the money: an invoice for every seat taken (sibling discounts, a late start), payments at the
 front desk (some in two parts, one overpaid into credit), overdue and part-paid invoices, a
-materials invoice with a credit note, voided invoices and a refund (see ``billing``).
+materials invoice with a credit note, voided invoices and a refund (see ``billing``); and
+the learning: a skill tree and a rubric per program, progress after every class, mid-term
+projects graded (one regraded), and messages between staff and families with an
+announcement, each queuing its notification (see ``learning`` and ``messages``).
 
 Only the organisation and its first super admin are written directly (no use case creates
 an organisation: that is the platform's job). Everything else is done by staff through the
@@ -30,6 +33,8 @@ from rocket_core.services.organisation import NO_PASSWORD
 from rocket_entrypoints.demo.builder import MANAGERS, MELBOURNE, Story, instant
 from rocket_entrypoints.demo.households import plan_households
 from rocket_entrypoints.demo.journeys import plan_journeys
+from rocket_entrypoints.demo.learning import plan_learning
+from rocket_entrypoints.demo.messages import plan_messages
 from rocket_entrypoints.demo.timetable import plan_catalogue
 
 SCHOOL_NAME = "Rocket Academy"
@@ -130,6 +135,7 @@ def build_demo_school(
         rng,
         day,
         money=random.Random(f"money:{seed}"),
+        learning=random.Random(f"learning:{seed}"),
         password_hash=password_hash,
     )
     _bootstrap(story)
@@ -137,6 +143,7 @@ def build_demo_school(
     plans = plan_catalogue(story)
     households = plan_households(story)
     plan_journeys(story, plans, households)
+    plan_messages(story, plans, plan_learning(story, plans))
     story.run()
     story.night(day)  # this morning's run: the school as it stands today
     # The last step: the name that says the school is complete (see demo_school_loaded).

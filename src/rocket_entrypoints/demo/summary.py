@@ -1,9 +1,10 @@
-"""What a school holds, read back through a unit of work: counts, seats per cohort and the
-money (invoices by status, what was invoiced, paid, credited and is still owed, and the credit
-families hold).
+"""What a school holds, read back through a unit of work: counts (learning and messages
+included), seats per cohort, the money (invoices by status, what was invoiced, paid, credited
+and is still owed, and the credit families hold) and the notifications queued by kind.
 
-Skill progress is not counted: the demo leaves it out until the learning issue brings its
-use case (the demo writes nothing except through use cases).
+Notifications are read per family, plus those to staff: a family's message notifies the staff
+member it went to, found by the message's idempotency key (the outbox has no list of all
+notifications).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import attrs
 from rocket_core import model as m
 from rocket_core.ports import UnitOfWork
 from rocket_core.services.ledger import CHARGED, load_books
+from rocket_core.services.notifications import dedupe_key
 
 ZERO = Decimal("0.00")
 
@@ -62,14 +64,15 @@ class BillingFigures:
 
 @attrs.frozen
 class DemoSummary:
-    """Counts of what the organisation holds, its enrolments by status, seats per cohort and
-    its billing figures."""
+    """Counts of what the organisation holds, its enrolments by status, seats per cohort,
+    its billing figures and its notifications by kind (every status)."""
 
     organisation: str
     counts: dict[str, int]
     enrolments_by_status: dict[str, int]
     cohorts: list[CohortSeats]
     billing: BillingFigures
+    notifications_by_kind: dict[str, int] = attrs.field(factory=dict)
 
 
 def summarise(make_uow: Callable[[UUID], UnitOfWork], organisation_id: UUID) -> DemoSummary:
@@ -98,6 +101,13 @@ def summarise(make_uow: Callable[[UUID], UnitOfWork], organisation_id: UUID) -> 
             outstanding=sum((i.amount_outstanding for i in issued), ZERO),
             family_credit=sum((b.credit for b in books), ZERO),
         )
+        trees = uow.skill_trees.list()
+        nodes = [n for t in trees for n in uow.skill_nodes.list_for_tree(t.id)]
+        progress = [p for st in students for p in uow.skill_progress.list_for_student(st.id)]
+        projects = [p for c in cohorts for p in uow.projects.list_for_cohort(c.id)]
+        messages = [x for f in families for x in uow.messages.list_for_family(f.id)]
+        notifications = _notifications(uow, families, messages)
+        kinds = Counter(n.template_name for n in notifications)
         return DemoSummary(
             organisation=uow.organisations.current().name,
             counts={
@@ -115,6 +125,18 @@ def summarise(make_uow: Callable[[UUID], UnitOfWork], organisation_id: UUID) -> 
                 "makeup tokens redeemed": sum(
                     t.status is m.MakeupTokenStatus.REDEEMED for t in tokens
                 ),
+                "skill trees": len(trees),
+                "skill nodes": len(nodes),
+                "skill progress records": len(progress),
+                "skills mastered": sum(p.status is m.SkillStatus.MASTERED for p in progress),
+                "projects submitted": len(projects),
+                "projects graded": sum(p.is_graded for p in projects),
+                "messages": len(messages),
+                "messages unread": sum(not x.is_read for x in messages),
+                "notifications": len(notifications),
+                "notifications queued": sum(
+                    n.status is m.NotificationStatus.QUEUED for n in notifications
+                ),
             },
             enrolments_by_status={s.value: by_status.get(s.value, 0) for s in m.EnrolmentStatus},
             cohorts=[
@@ -130,4 +152,19 @@ def summarise(make_uow: Callable[[UUID], UnitOfWork], organisation_id: UUID) -> 
                 for c in cohorts
             ],
             billing=billing,
+            notifications_by_kind={k.value: kinds.get(k.value, 0) for k in m.NotificationKind},
         )
+
+
+def _notifications(
+    uow: UnitOfWork, families: list[m.Family], messages: list[m.Message]
+) -> list[m.Notification]:
+    """Every notification: to families, and to staff (one per message a family wrote)."""
+    found = [n for f in families for n in uow.notifications.list_for_family(f.id)]
+    for message in messages:
+        if message.recipient_staff_id is not None:
+            key = dedupe_key(m.NotificationKind.NEW_MESSAGE, message.id)
+            to_staff = uow.notifications.find_by_dedupe_key(key)
+            if to_staff is not None:
+                found.append(to_staff)
+    return found
