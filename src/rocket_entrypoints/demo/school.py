@@ -4,7 +4,7 @@ attendance with an excused absence and a makeup visit, a cancelled session, a tr
 the money: an invoice for every seat taken (sibling discounts, a late start), payments at the
 front desk (some in two parts, one overpaid into credit), overdue and part-paid invoices, a
 materials invoice with a credit note, voided invoices and a refund (see ``billing``); and
-the learning: a skill tree and a rubric per program, progress after every class, mid-term
+the learning: a skill tree and a rubric per program, progress reviewed every third class, mid-term
 projects graded (one regraded), and messages between staff and families with an
 announcement, each queuing its notification (see ``learning`` and ``messages``).
 
