@@ -793,3 +793,66 @@ def test_a_family_of_no_campus_is_any_campus_managers(
 ) -> None:
     outbox.set_preferences(world.actor("other_manager"), world.family.id, [K.NEW_MESSAGE])
     assert load_family(world).notification_opt_outs == {K.NEW_MESSAGE}
+
+
+# -- reading a family's settings and its notifications by status -----------------------------
+
+
+def test_a_familys_settings_list_every_kind_and_the_undeliverable_flag(
+    world: World, outbox: NotificationService
+) -> None:
+    outbox.set_preferences(admin(world), world.family.id, [K.INVOICE_OVERDUE, K.NEW_MESSAGE])
+    bounced = world.clock.now() - timedelta(days=1)
+    change_family(world, undeliverable_at=bounced, undeliverable_reason="550 mailbox unknown")
+    before = snapshot(world)
+
+    settings = outbox.settings(admin(world), world.family.id)
+
+    assert snapshot(world) == before
+    assert settings.family_id == world.family.id
+    assert [s.kind for s in settings.kinds] == list(K)
+    assert {s.kind for s in settings.kinds if not s.enabled} == {K.INVOICE_OVERDUE, K.NEW_MESSAGE}
+    assert {s.kind for s in settings.kinds if s.critical} == {
+        K.SESSION_CANCELLED,
+        K.WAITLIST_OFFER,
+    }
+    assert settings.is_undeliverable
+    assert (settings.undeliverable_at, settings.undeliverable_reason) == (
+        bounced,
+        "550 mailbox unknown",
+    )
+    assert not outbox.settings(admin(world), world.other_family.id).is_undeliverable
+
+
+def test_notifications_are_listed_by_status(world: World, outbox: NotificationService) -> None:
+    first = message(world)
+    message(world, body="A second note.")
+    with world.uow() as uow:
+        [queued] = [
+            n
+            for n in uow.notifications.list_for_family(world.family.id)
+            if n.dedupe_key == dedupe_key(K.NEW_MESSAGE, first.id)
+        ]
+        queued.cancel("withdrawn for the test")
+        uow.commit()
+
+    cancelled = outbox.list_for_family(admin(world), world.family.id, N.CANCELLED)
+    waiting = outbox.list_for_family(admin(world), world.family.id, "queued")
+
+    assert [n.dedupe_key for n in cancelled] == [dedupe_key(K.NEW_MESSAGE, first.id)]
+    assert len(waiting) == 1
+    assert outbox.list_for_family(admin(world), world.family.id, N.SENT) == []
+
+
+def test_an_unknown_status_is_refused(world: World, outbox: NotificationService) -> None:
+    with pytest.raises(ValidationError) as error:
+        outbox.list_for_family(admin(world), world.family.id, "lost")
+    assert error.value.field == "status"
+
+
+@pytest.mark.parametrize("who", ROLES)
+def test_who_may_read_a_familys_settings(
+    world: World, outbox: NotificationService, who: str
+) -> None:
+    nguyens_at_werribee(world)
+    walk(world, who, MANAGES, lambda actor: outbox.settings(actor, world.family.id))
