@@ -33,17 +33,24 @@ Decisions where the rules are silent:
   usable in the target cohort's program. The age rule applies to the target program.
 - **Lapsed offers** are dropped with the reason "waitlist offer lapsed" by the nightly job
   (``lapse_offers``, no actor) and the seat goes to the next on the list.
+- **Reading enrolments** (``enrolment``, ``list_enrolments``, ``waitlist``, ``offers``) is
+  "view roster" over the enrolment's cohort: super admin; campus manager and front desk at the
+  cohort's campus; lead instructor and assistant of the cohort. A list names the cohort or
+  campus it is about (Forbidden outside the reader's scope) or else gives every enrolment the
+  reader may see; a student filter keeps the student's enrolments the reader may see. Money
+  (tuition overrides, discounts) is billing's, not part of what is read here.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 import attrs
 
-from rocket_core.errors import Conflict, InvalidTransition, ValidationError
+from rocket_core.errors import Conflict, Forbidden, InvalidTransition, ValidationError
 from rocket_core.events import EnrolmentConfirmed
 from rocket_core.model import (
     Cohort,
@@ -71,6 +78,8 @@ from rocket_core.services.waitlist import (
     require_accepting,
 )
 
+_E = TypeVar("_E", Cohort, Student)
+
 
 @attrs.frozen(kw_only=True)
 class Transfer:
@@ -79,6 +88,16 @@ class Transfer:
     old: Enrolment
     new: Enrolment
     carried_tokens: int
+
+
+@attrs.frozen(kw_only=True)
+class EnrolmentView:
+    """An enrolment as staff read it: with its student's and cohort's names and campus."""
+
+    enrolment: Enrolment
+    student_name: str
+    cohort_name: str
+    campus_id: UUID
 
 
 @attrs.frozen(kw_only=True)
@@ -497,6 +516,95 @@ class EnrolmentService(Service):
                 self._audit_seats(uow, None, cohort, seats)
         return OfferRun(lapsed=tuple(lapsed), offered=tuple(offered))
 
+    # -- reading ------------------------------------------------------------------------
+
+    def enrolment(self, actor: Actor, enrolment_id: UUID) -> EnrolmentView:
+        """One enrolment ("view roster" over its cohort)."""
+        with self.transaction(actor) as uow:
+            enrolment = uow.enrolments.get(enrolment_id)
+            cohort = uow.cohorts.get(enrolment.cohort_id)
+            authorise(actor, Action.VIEW_ROSTER, campus_id=cohort.campus_id, cohort_id=cohort.id)
+            return _views(uow, [enrolment], {cohort.id: cohort})[0]
+
+    def list_enrolments(
+        self,
+        actor: Actor,
+        *,
+        cohort_id: UUID | None = None,
+        campus_id: UUID | None = None,
+        student_id: UUID | None = None,
+        statuses: Collection[EnrolmentStatus] | None = None,
+    ) -> list[EnrolmentView]:
+        """Enrolments the reader may see ("view roster"), by cohort (start date, name) and
+        then in arrival order; with a student, that student's in arrival order.
+
+        ``cohort_id`` / ``campus_id`` name what the list is about: Forbidden outside the
+        reader's scope (an instructor's campus list keeps the cohorts they teach there);
+        ``student_id`` and ``statuses`` only narrow it. Unknown ids are NotFound.
+
+        Queries: one for the student's enrolments, or one per cohort in the list (the
+        enrolment repository reads by cohort or by student), plus one each for the cohorts
+        and students named.
+        """
+        wanted = None if statuses is None else frozenset(statuses)
+        with self.transaction(actor) as uow:
+            if cohort_id is not None:
+                cohort = uow.cohorts.get(cohort_id)
+                authorise(
+                    actor, Action.VIEW_ROSTER, campus_id=cohort.campus_id, cohort_id=cohort.id
+                )
+            if campus_id is not None:
+                uow.campuses.get(campus_id)
+                if actor.grant(Action.VIEW_ROSTER).scope is not Scope.OWN:
+                    authorise(actor, Action.VIEW_ROSTER, campus_id=campus_id)
+            if student_id is not None:
+                student = uow.students.get(student_id)
+                found = [
+                    e
+                    for e in uow.enrolments.list_for_student(student.id)
+                    if wanted is None or e.status in wanted
+                ]
+                cohorts = _by_id(uow.cohorts.find_many({e.cohort_id for e in found}))
+                found = [
+                    e
+                    for e in found
+                    if e.cohort_id in cohorts
+                    and _wanted(cohorts[e.cohort_id], cohort_id, campus_id)
+                    and _sees_roster(actor, cohorts[e.cohort_id])
+                ]
+                return _views(uow, found, cohorts)
+            if cohort_id is not None:
+                listed = [cohort] if _wanted(cohort, cohort_id, campus_id) else []
+            else:
+                listed = _cohorts_in_scope(uow, actor, campus_id)
+            listed = [c for c in listed if _sees_roster(actor, c)]
+            found = [
+                e for c in listed for e in uow.enrolments.list_for_cohort(c.id, statuses=wanted)
+            ]
+            return _views(uow, found, {c.id: c for c in listed})
+
+    def waitlist(self, actor: Actor, cohort_id: UUID) -> list[EnrolmentView]:
+        """The cohort's waitlist, next to be offered first ("view roster")."""
+        with self.transaction(actor) as uow:
+            cohort = uow.cohorts.get(cohort_id)
+            authorise(actor, Action.VIEW_ROSTER, campus_id=cohort.campus_id, cohort_id=cohort.id)
+            return _views(uow, uow.enrolments.waitlist(cohort.id), {cohort.id: cohort})
+
+    def offers(self, actor: Actor, cohort_id: UUID) -> list[EnrolmentView]:
+        """The cohort's open waitlist offers (seats held pending payment until a deadline),
+        the soonest deadline first ("view roster")."""
+        with self.transaction(actor) as uow:
+            cohort = uow.cohorts.get(cohort_id)
+            authorise(actor, Action.VIEW_ROSTER, campus_id=cohort.campus_id, cohort_id=cohort.id)
+            pending = uow.enrolments.list_for_cohort(
+                cohort.id, statuses=[EnrolmentStatus.PENDING_PAYMENT]
+            )
+            open_offers = sorted(
+                (e for e in pending if e.offer_expires_at is not None),
+                key=lambda e: (e.offer_expires_at, e.enrolment_date, str(e.id)),
+            )
+            return _views(uow, open_offers, {cohort.id: cohort})
+
     # -- helpers --------------------------------------------------------------------------
 
     def _seat_or_waitlist(self, actor: Actor, enrolment_id: UUID, trigger: Trigger) -> Enrolment:
@@ -606,6 +714,60 @@ class EnrolmentService(Service):
                 f"moved up the waitlist of {cohort.name} to position {move.to_position}",
                 {"waitlist_position": [move.from_position, move.to_position]},
             )
+
+
+def _sees_roster(actor: Actor, cohort: Cohort) -> bool:
+    """Whether "view roster" covers ``cohort`` for ``actor``."""
+    try:
+        authorise(actor, Action.VIEW_ROSTER, campus_id=cohort.campus_id, cohort_id=cohort.id)
+    except Forbidden:
+        return False
+    return True
+
+
+def _wanted(cohort: Cohort, cohort_id: UUID | None, campus_id: UUID | None) -> bool:
+    """Whether ``cohort`` passes a list's cohort and campus filters."""
+    return (cohort_id is None or cohort.id == cohort_id) and (
+        campus_id is None or cohort.campus_id == campus_id
+    )
+
+
+def _cohorts_in_scope(uow: UnitOfWork, actor: Actor, campus_id: UUID | None) -> list[Cohort]:
+    """The cohorts whose rosters ``actor`` may view (at ``campus_id`` if given), by start
+    date and name, in one query per campus (an instructor's: one query)."""
+    scope = actor.grant(Action.VIEW_ROSTER).scope
+    if scope is Scope.ALL:
+        return uow.cohorts.list(campus_id=campus_id)
+    if scope is Scope.CAMPUS:
+        campuses = sorted(actor.campus_ids if campus_id is None else {campus_id} & actor.campus_ids)
+        found = [c for campus in campuses for c in uow.cohorts.list(campus_id=campus)]
+    elif scope is Scope.OWN:
+        taught = uow.cohorts.find_many(actor.cohort_ids) if actor.cohort_ids else []
+        found = [c for c in taught if campus_id is None or c.campus_id == campus_id]
+    else:
+        authorise(actor, Action.VIEW_ROSTER)  # no grant: Forbidden
+        return []
+    return sorted(found, key=lambda c: (c.start_date, c.name, str(c.id)))
+
+
+def _views(
+    uow: UnitOfWork, enrolments: list[Enrolment], cohorts: dict[UUID, Cohort]
+) -> list[EnrolmentView]:
+    """``enrolments`` with their names, the students read in one query."""
+    students = _by_id(uow.students.find_many({e.student_id for e in enrolments}))
+    return [
+        EnrolmentView(
+            enrolment=e,
+            student_name=students[e.student_id].display_name if e.student_id in students else "",
+            cohort_name=cohorts[e.cohort_id].name,
+            campus_id=cohorts[e.cohort_id].campus_id,
+        )
+        for e in enrolments
+    ]
+
+
+def _by_id(entities: Iterable[_E]) -> dict[UUID, _E]:
+    return {entity.id: entity for entity in entities}
 
 
 def _allow(enrolment: Enrolment, trigger: Trigger) -> None:

@@ -15,6 +15,20 @@ campus to check. The rule used here:
 
 A family and its children are managed together: the same scope covers adding, changing and
 deactivating a child.
+
+Who may read them:
+
+- **The family directory** (``list_families``, ``family``): families are organisation-wide, so
+  office staff (super admin; a campus manager or front desk who works at some campus: those who
+  may create a family) may find and read any family account of the organisation: to take a
+  parent's call, to avoid opening a duplicate (``create_family`` already names the family that
+  holds an e-mail) and to enrol a child at their own campus. A lead instructor or teaching
+  assistant reads a family only while teaching one of its children (``student_profile``'s
+  "own"), and has no directory. A family's account balance is not part of it: money is read
+  through billing ("view invoices": front desk one family at a time).
+- **A child's record** (``student_profile``, ``list_students``) keeps the narrower scope of
+  ``student_profile``; ``list_students`` gives the children of a family the reader may read,
+  each with medical and dietary information only for staff who teach or manage that child.
 """
 
 from __future__ import annotations
@@ -26,7 +40,7 @@ from uuid import UUID
 import attrs
 
 from rocket_core.errors import Conflict, ValidationError
-from rocket_core.model import Cohort, Enrolment, Family, Gender, Session, StaffRole, Student
+from rocket_core.model import Cohort, Enrolment, Family, Gender, StaffRole, Student
 from rocket_core.permissions import Action, Actor, Scope, authorise
 from rocket_core.ports import UnitOfWork
 from rocket_core.services.base import Service
@@ -238,6 +252,55 @@ class FamilyService(Service):
                     )
         return family
 
+    def list_families(
+        self, actor: Actor, *, search: str | None = None, active: bool | None = None
+    ) -> list[Family]:
+        """The organisation's families ordered by display name (the directory of this module's
+        docstring: office staff only), in one query.
+
+        ``search`` keeps the families whose name, contacts' names, e-mails or phone numbers
+        contain it (case-insensitive; for phones, digits only, so "0412 345" finds
+        "0412345678"); ``active`` keeps only active (True) or deactivated (False) families.
+        """
+        needle = (search or "").strip().casefold()
+        digits = "".join(ch for ch in needle if ch.isdigit())
+        with self.transaction(actor) as uow:
+            self._authorise_family(uow, actor, None, Action.MANAGE_ENROLMENTS)
+            families = uow.families.list(active_only=active is True)
+        return sorted(
+            (
+                family
+                for family in families
+                if (active is None or family.is_active is active)
+                and (not needle or _matches(family, needle, digits))
+            ),
+            key=lambda family: (family.display_name.casefold(), str(family.id)),
+        )
+
+    def family(self, actor: Actor, family_id: UUID) -> Family:
+        """One family account (the directory rule of this module's docstring; an instructor
+        reads it only while teaching one of its children)."""
+        with self.transaction(actor) as uow:
+            family = uow.families.get(family_id)
+            self._authorise_family_read(uow, actor, family)
+            return family
+
+    def list_students(self, actor: Actor, family_id: UUID) -> list[StudentProfile]:
+        """The children of a family that ``actor`` may read (``student_profile``'s scope),
+        oldest first, each with medical and dietary information only when the reader teaches
+        or manages that child. Forbidden when the reader may not read the family at all."""
+        with self.transaction(actor) as uow:
+            family = uow.families.get(family_id)
+            children = uow.students.list_for_family(family.id)
+            reaches = self._reaches(uow, children)
+            self._authorise_family_read(uow, actor, family, reaches)
+            family_campuses = _family_campuses(uow, family.id)
+            return [
+                StudentProfile.of(child, sensitive_shown=_sensitive_for(actor, reaches[child.id]))
+                for child in children
+                if _readable(actor, reaches[child.id], family_campuses)
+            ]
+
     # -- students -------------------------------------------------------------------------
 
     def add_student(
@@ -356,25 +419,21 @@ class FamilyService(Service):
         """
         with self.transaction(actor) as uow:
             student = uow.students.get(student_id)
+            reach = self._reach(uow, student)
             grant = actor.grant(Action.VIEW_ROSTER)
             if grant.scope is Scope.OWN:
-                reach = self._reach(uow, student)
                 authorise(
                     actor,
                     Action.VIEW_ROSTER,
                     cohort_id=_pick(reach.cohort_ids, actor.cohort_ids),
                     session_id=_pick(reach.session_ids, actor.session_ids),
                 )
-            elif grant.scope is Scope.CAMPUS and self._reach(uow, student).campus_ids & (
-                actor.campus_ids
-            ):
+            elif grant.scope is Scope.CAMPUS and reach.campus_ids & actor.campus_ids:
                 pass  # the child is taught at one of their campuses (a makeup visit too)
             else:
                 family = uow.families.get(student.family_id)
                 self._authorise_family(uow, actor, family, Action.VIEW_ROSTER)
-            return StudentProfile.of(
-                student, sensitive_shown=self._shows_sensitive(uow, actor, student)
-            )
+            return StudentProfile.of(student, sensitive_shown=_sensitive_for(actor, reach))
 
     # -- rules ----------------------------------------------------------------------------
 
@@ -390,57 +449,144 @@ class FamilyService(Service):
             campuses = actor.campus_ids  # organisation-wide: any campus of theirs will do
         authorise(actor, action, campus_id=_pick(campuses, actor.campus_ids))
 
+    def _authorise_family_read(
+        self,
+        uow: UnitOfWork,
+        actor: Actor,
+        family: Family,
+        reaches: dict[UUID, _Reach] | None = None,
+    ) -> None:
+        """The directory rule of this module's docstring: office staff read any family; an
+        instructor one whose child they teach (``reaches``: the children's, if known)."""
+        if actor.can(Action.MANAGE_ENROLMENTS):
+            self._authorise_family(uow, actor, None, Action.MANAGE_ENROLMENTS)
+            return
+        if reaches is None:
+            reaches = self._reaches(uow, uow.students.list_for_family(family.id))
+        cohort_ids = frozenset().union(*(r.cohort_ids for r in reaches.values()))
+        session_ids = frozenset().union(*(r.session_ids for r in reaches.values()))
+        authorise(
+            actor,
+            Action.VIEW_ROSTER,
+            cohort_id=_pick(cohort_ids, actor.cohort_ids),
+            session_id=_pick(session_ids, actor.session_ids),
+        )
+
     def _shows_sensitive(self, uow: UnitOfWork, actor: Actor, student: Student) -> bool:
         """Whether ``actor`` teaches or manages ``student`` (Privacy: medical, dietary)."""
         if actor.role is StaffRole.SUPER_ADMIN:
             return True
         if actor.role is StaffRole.FRONT_DESK:
             return False
-        reach = self._reach(uow, student)
-        if actor.role is StaffRole.CAMPUS_MANAGER:
-            return bool(reach.campus_ids & actor.campus_ids)
-        return bool(reach.cohort_ids & actor.cohort_ids or reach.session_ids & actor.session_ids)
+        return _sensitive_for(actor, self._reach(uow, student))
 
     def _reach(self, uow: UnitOfWork, student: Student) -> _Reach:
         """The cohorts where the child has a live enrolment (a trial too), the trial and
         upcoming makeup sessions booked for the child, and the campuses of all of them."""
-        cohort_ids = set()
-        session_ids = set()
-        for enrolment in uow.enrolments.list_for_student(student.id):
-            if enrolment.is_live:
-                cohort_ids.add(enrolment.cohort_id)
-                if enrolment.trial_session_id is not None:
-                    session_ids.add(enrolment.trial_session_id)
-        visits = [
-            token.redeemed_session_id
-            for token in uow.makeup_tokens.list_for_student(student.id)
-            if token.redeemed_session_id is not None
-        ]
-        sessions: list[Session] = uow.sessions.find_many(visits) if visits else []
-        cohorts = {c.id: c for c in _cohorts(uow, {*cohort_ids, *(s.cohort_id for s in sessions)})}
+        return self._reaches(uow, [student])[student.id]
+
+    def _reaches(self, uow: UnitOfWork, students: list[Student]) -> dict[UUID, _Reach]:
+        """``_reach`` of each of ``students`` (a family's children): their enrolments and
+        tokens are read child by child (there is no family-wide query), the sessions, cohorts
+        and campuses they name in one query each."""
+        cohort_ids: dict[UUID, set[UUID]] = {}
+        session_ids: dict[UUID, set[UUID]] = {}
+        visits: dict[UUID, list[UUID]] = {}
+        for student in students:
+            cohort_ids[student.id], session_ids[student.id] = set(), set()
+            for enrolment in uow.enrolments.list_for_student(student.id):
+                if enrolment.is_live:
+                    cohort_ids[student.id].add(enrolment.cohort_id)
+                    if enrolment.trial_session_id is not None:
+                        session_ids[student.id].add(enrolment.trial_session_id)
+            visits[student.id] = [
+                token.redeemed_session_id
+                for token in uow.makeup_tokens.list_for_student(student.id)
+                if token.redeemed_session_id is not None
+            ]
+        wanted = {session_id for ids in visits.values() for session_id in ids}
+        sessions = {s.id: s for s in (uow.sessions.find_many(wanted) if wanted else [])}
+        cohorts = {
+            c.id: c
+            for c in _cohorts(
+                uow,
+                {c for ids in cohort_ids.values() for c in ids}
+                | {s.cohort_id for s in sessions.values()},
+            )
+        }
         campus_tz = {
             c.id: c.timezone
             for c in uow.campuses.find_many({c.campus_id for c in cohorts.values()})
         }
-        for session in sessions:
-            cohort = cohorts.get(session.cohort_id)
-            if cohort is None:
-                continue
-            today = self.clock.today(campus_tz.get(cohort.campus_id, "UTC"))
-            if session.scheduled_date >= today:  # a makeup visit taught today or later
-                session_ids.add(session.id)
-                cohort_ids.add(cohort.id)
-        campus_ids = {cohorts[c].campus_id for c in cohort_ids if c in cohorts}
-        return _Reach(
-            cohort_ids=frozenset(cohort_ids),
-            session_ids=frozenset(session_ids),
-            campus_ids=frozenset(campus_ids),
-        )
+        reaches = {}
+        for student in students:
+            mine_cohorts, mine_sessions = cohort_ids[student.id], session_ids[student.id]
+            for session_id in visits[student.id]:
+                session = sessions.get(session_id)
+                cohort = None if session is None else cohorts.get(session.cohort_id)
+                if session is None or cohort is None:
+                    continue
+                today = self.clock.today(campus_tz.get(cohort.campus_id, "UTC"))
+                if session.scheduled_date >= today:  # a makeup visit taught today or later
+                    mine_sessions.add(session.id)
+                    mine_cohorts.add(cohort.id)
+            reaches[student.id] = _Reach(
+                cohort_ids=frozenset(mine_cohorts),
+                session_ids=frozenset(mine_sessions),
+                campus_ids=frozenset(cohorts[c].campus_id for c in mine_cohorts if c in cohorts),
+            )
+        return reaches
 
     def _check_birth(self, student: Student) -> None:
         # Allow "tomorrow" in UTC: somewhere (Australia's east) it is already that day.
         if student.date_of_birth > self.clock.now().astimezone(UTC).date() + timedelta(days=1):
             raise ValidationError("Student.date_of_birth", "must not be in the future")
+
+
+def _sensitive_for(actor: Actor, reach: _Reach) -> bool:
+    """Whether ``actor`` teaches or manages a child with this reach (Privacy: medical and
+    dietary information): a super admin; a campus manager at a campus where the child is
+    taught; a lead instructor or assistant who teaches the child; never the front desk."""
+    if actor.role is StaffRole.SUPER_ADMIN:
+        return True
+    if actor.role is StaffRole.FRONT_DESK:
+        return False
+    if actor.role is StaffRole.CAMPUS_MANAGER:
+        return bool(reach.campus_ids & actor.campus_ids)
+    return bool(reach.cohort_ids & actor.cohort_ids or reach.session_ids & actor.session_ids)
+
+
+def _readable(actor: Actor, reach: _Reach, family_campuses: frozenset[UUID]) -> bool:
+    """Whether ``student_profile`` lets ``actor`` read a child with this reach, whose family
+    has live enrolments at ``family_campuses``."""
+    scope = actor.grant(Action.VIEW_ROSTER).scope
+    if scope is Scope.ALL:
+        return True
+    if scope is Scope.OWN:
+        return bool(reach.cohort_ids & actor.cohort_ids or reach.session_ids & actor.session_ids)
+    if scope is Scope.CAMPUS:
+        return bool(reach.campus_ids & actor.campus_ids) or bool(
+            (family_campuses or actor.campus_ids) & actor.campus_ids
+        )
+    return False
+
+
+def _matches(family: Family, needle: str, digits: str) -> bool:
+    """Whether a family's names, e-mails (``needle``, case-folded) or phone numbers
+    (``digits``, when the search has at least three) contain the search."""
+    texts = (
+        family.family_name,
+        family.primary_contact_name,
+        family.primary_contact_email,
+        family.secondary_contact_name,
+        family.secondary_contact_email,
+    )
+    if any(needle in text.casefold() for text in texts if text):
+        return True
+    phones = (family.primary_contact_phone, family.secondary_contact_phone)
+    return len(digits) >= 3 and any(
+        digits in "".join(ch for ch in phone if ch.isdigit()) for phone in phones if phone
+    )
 
 
 def _apply(entity: Family | Student, changes: dict[str, Any]) -> dict[str, list[Any]]:

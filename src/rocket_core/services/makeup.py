@@ -19,6 +19,15 @@ Decisions where the rules are silent:
   day; the visit may be booked ahead or recorded afterwards, but not at a cancelled session.
 - **Transfers** keep tokens usable: carried tokens move to the new enrolment and to the new
   cohort's program (the student now learns there).
+- **Issuing by hand** (``MakeupService.issue``: "excuse absences, issue makeup tokens" over
+  the enrolment's cohort) gives a token for one session of the enrolment's cohort that the
+  student missed or will miss for a reason staff accept (the roll records excused absences on
+  its own). The enrolment must hold a seat; the student must not have attended that session;
+  and an enrolment gets at most one token per session (one already issued, used or expired
+  for it is a Conflict; a withdrawn one does not count).
+- **Reading tokens** (``MakeupService.tokens``) is "view roster" over the cohort of the
+  token's enrolment: a reader sees the tokens of the student's enrolments in their scope, and
+  is refused when none of the student's enrolments is.
 """
 
 from __future__ import annotations
@@ -28,11 +37,12 @@ from uuid import UUID
 
 import attrs
 
-from rocket_core.errors import Conflict, ValidationError
+from rocket_core.errors import Conflict, Forbidden, ValidationError
 from rocket_core.events import MakeupTokenIssued
 from rocket_core.model import (
     Attendance,
     AttendanceStatus,
+    Cohort,
     CohortStatus,
     Enrolment,
     EnrolmentStatus,
@@ -40,7 +50,7 @@ from rocket_core.model import (
     MakeupTokenStatus,
     Session,
 )
-from rocket_core.permissions import Action, Actor, authorise
+from rocket_core.permissions import Action, Actor, Scope, authorise
 from rocket_core.ports import UnitOfWork
 from rocket_core.services.base import Service
 from rocket_core.services.waitlist import places_free_at
@@ -202,6 +212,109 @@ class MakeupService(Service):
             )
         return MakeupVisit(attendance=attendance, token=token)
 
+    def issue(
+        self, actor: Actor, enrolment_id: UUID, *, session_id: UUID, reason: str
+    ) -> MakeupToken:
+        """Give the enrolment's student a makeup token for ``session_id`` (a session of the
+        enrolment's cohort), valid for the organisation's ``makeup_token_expiry_days`` from
+        today at the campus (see "Issuing by hand" in the module docstring)."""
+        with self.transaction(actor) as uow:
+            enrolment = uow.enrolments.get(enrolment_id)
+            cohort = uow.cohorts.get(enrolment.cohort_id)
+            session = uow.sessions.get(session_id)
+            authorise(
+                actor,
+                Action.EXCUSE_ABSENCES,
+                campus_id=cohort.campus_id,
+                cohort_id=cohort.id,
+                session_id=session.id,
+            )
+            if session.cohort_id != cohort.id:
+                raise ValidationError(
+                    "MakeupToken.source_session_id", "must be a session of the enrolment's cohort"
+                )
+            student = uow.students.get(enrolment.student_id)
+            if not enrolment.holds_seat:
+                raise Conflict(
+                    f"the enrolment of {student.display_name} in {cohort.name} is"
+                    f" {enrolment.status.value}: only a seat-holder (pending payment, enrolled,"
+                    " active) is owed makeup sessions"
+                )
+            issued = [
+                t
+                for t in uow.makeup_tokens.list_for_enrolment(enrolment.id)
+                if t.source_session_id == session.id and t.status is not MakeupTokenStatus.WITHDRAWN
+            ]
+            if issued:
+                raise Conflict(
+                    f"{student.display_name} already has a makeup token for session"
+                    f" {session.session_number} of {cohort.name} ({issued[0].status.value})"
+                )
+            mark = uow.attendance.find_for(session.id, student.id)
+            if mark is not None and mark.attended:
+                raise Conflict(
+                    f"{student.display_name} attended session {session.session_number} of"
+                    f" {cohort.name} ({mark.status.value}): no makeup is owed"
+                )
+            today = self.clock.today(uow.campuses.get(cohort.campus_id).timezone)
+            token = issue_token(
+                uow,
+                enrolment,
+                program_id=cohort.program_id,
+                reason=reason,
+                today=today,
+                source_session_id=session.id,
+            )
+            self.audit(
+                uow,
+                actor,
+                "makeup_token.issue",
+                token,
+                f"Makeup token for {student.display_name}: session {session.session_number} of"
+                f" {cohort.name} ({reason})",
+                {
+                    "enrolment_id": enrolment.id,
+                    "source_session_id": session.id,
+                    "reason": reason,
+                    "expires_on": token.expires_on,
+                    "makeup_tokens": enrolment.makeup_tokens,
+                },
+            )
+        return token
+
+    def tokens(
+        self, actor: Actor, student_id: UUID, *, status: MakeupTokenStatus | None = None
+    ) -> list[MakeupToken]:
+        """The student's makeup tokens (of one status if given), soonest expiry first, for
+        the enrolments the reader may see (see "Reading tokens" in the module docstring)."""
+        with self.transaction(actor) as uow:
+            student = uow.students.get(student_id)
+            enrolments = uow.enrolments.list_for_student(student.id)
+            cohorts = {
+                c.id: c
+                for c in (
+                    uow.cohorts.find_many({e.cohort_id for e in enrolments}) if enrolments else []
+                )
+            }
+            visible = {
+                e.id
+                for e in enrolments
+                if e.cohort_id in cohorts and _sees_roster(actor, cohorts[e.cohort_id])
+            }
+            if not visible and actor.grant(Action.VIEW_ROSTER).scope is not Scope.ALL:
+                first = cohorts.get(enrolments[0].cohort_id) if enrolments else None
+                authorise(  # raises: none of the student's enrolments is in the reader's scope
+                    actor,
+                    Action.VIEW_ROSTER,
+                    campus_id=None if first is None else first.campus_id,
+                    cohort_id=None if first is None else first.id,
+                )
+            return [
+                t
+                for t in uow.makeup_tokens.list_for_student(student.id, status=status)
+                if t.enrolment_id in visible
+            ]
+
     def expire_tokens(self, organisation_id: UUID, day: date) -> list[MakeupToken]:
         """Nightly (no actor): mark every available token whose expiry is before ``day``
         expired, and count it off its enrolment. Returns the expired tokens."""
@@ -266,3 +379,12 @@ class MakeupService(Service):
                 "MakeupToken.issued_on", "a token cannot pay for a session before it was issued"
             )
         return token
+
+
+def _sees_roster(actor: Actor, cohort: Cohort) -> bool:
+    """Whether "view roster" covers ``cohort`` for ``actor``."""
+    try:
+        authorise(actor, Action.VIEW_ROSTER, campus_id=cohort.campus_id, cohort_id=cohort.id)
+    except Forbidden:
+        return False
+    return True

@@ -1105,3 +1105,173 @@ def test_who_may_change_capacity(world: World, who: str) -> None:
         assert call().max_capacity == 6
     else:
         refused(world, Forbidden, call)
+
+
+# -- reading -------------------------------------------------------------------------------
+
+#: Who may view the world cohort's roster (VIEW_ROSTER): it is at Werribee, taught by the
+#: lead instructor and the teaching assistant.
+ROSTER = {"super_admin", "campus_manager", "lead_instructor", "teaching_assistant", "front_desk"}
+
+
+def names(views: list[Any]) -> list[str]:
+    return [view.student_name for view in views]
+
+
+def test_an_enrolment_is_read_with_its_names(world: World) -> None:
+    enrolment = enquiry(world, world.child)
+    before = snapshot(world)
+    view = service(world).enrolment(admin(world), enrolment.id)
+    assert view.enrolment.id == enrolment.id
+    assert (view.student_name, view.cohort_name) == ("Kim Nguyen", world.cohort.name)
+    assert view.campus_id == world.campus.id
+    assert snapshot(world) == before
+
+
+@pytest.mark.parametrize("who", ROLES)
+def test_who_may_read_an_enrolment(world: World, who: str) -> None:
+    enrolment = enquiry(world, world.child)
+    call = lambda: service(world).enrolment(world.actor(who), enrolment.id)  # noqa: E731
+    if who in ROSTER:
+        assert call().enrolment.status is S.ENQUIRY
+    else:
+        refused(world, Forbidden, call)
+
+
+def two_campuses(world: World) -> tuple[m.Enrolment, m.Enrolment, m.Cohort]:
+    """Kim enquires at Werribee (the world's cohort) and at a Geelong cohort."""
+    geelong = add_cohort(world, campus=world.other_campus, name="Scratch Basics - Geelong")
+    return enquiry(world, world.child), enquiry(world, world.child, geelong), geelong
+
+
+@pytest.mark.parametrize(
+    ("who", "seen"),
+    [
+        ("super_admin", ["Werribee", "Geelong"]),
+        ("campus_manager", ["Werribee"]),
+        ("other_manager", ["Geelong"]),
+        ("lead_instructor", ["Werribee"]),
+        ("other_instructor", []),  # teaches no cohort with enrolments
+        ("teaching_assistant", ["Werribee"]),
+        ("front_desk", ["Werribee"]),
+    ],
+)
+def test_a_list_without_filters_gives_what_the_reader_may_see(
+    world: World, who: str, seen: list[str]
+) -> None:
+    werribee, geelong, _ = two_campuses(world)
+    ids = {"Werribee": werribee.id, "Geelong": geelong.id}
+    views = service(world).list_enrolments(world.actor(who))
+    assert [v.enrolment.id for v in views] == [ids[name] for name in seen]
+    # a student filter narrows it the same way
+    views = service(world).list_enrolments(world.actor(who), student_id=world.child.id)
+    assert sorted(v.enrolment.id for v in views) == sorted(ids[name] for name in seen)
+
+
+def test_a_cohort_list_is_in_arrival_order_and_filters_statuses(world: World) -> None:
+    first = seated(world, world.child)
+    world.clock.advance(timedelta(minutes=1))  # arrival order: by the clock
+    second = enquiry(world, world.sibling)
+    world.clock.advance(timedelta(minutes=1))
+    third = enquiry(world, world.other_child)
+    assert names(service(world).list_enrolments(admin(world), cohort_id=world.cohort.id)) == [
+        "Kim Nguyen",
+        "An Nguyen",
+        "Alex Smith",
+    ]
+    enquiries = service(world).list_enrolments(
+        admin(world), cohort_id=world.cohort.id, statuses=[S.ENQUIRY]
+    )
+    assert [v.enrolment.id for v in enquiries] == [second.id, third.id]
+    both = service(world).list_enrolments(
+        admin(world), statuses=[S.ENQUIRY, S.PENDING_PAYMENT], student_id=world.child.id
+    )
+    assert [v.enrolment.id for v in both] == [first.id]
+
+
+def test_a_named_cohort_or_campus_outside_the_readers_scope_is_refused(world: World) -> None:
+    _, geelong_enrolment, geelong = two_campuses(world)
+    manager = world.actor("campus_manager")
+    refused(world, Forbidden, lambda: service(world).list_enrolments(manager, cohort_id=geelong.id))
+    refused(
+        world,
+        Forbidden,
+        lambda: service(world).list_enrolments(manager, campus_id=world.other_campus.id),
+    )
+    refused(
+        world,
+        Forbidden,
+        lambda: service(world).list_enrolments(
+            world.actor("lead_instructor"), cohort_id=geelong.id
+        ),
+    )
+    other = world.actor("other_manager")
+    views = service(world).list_enrolments(other, campus_id=world.other_campus.id)
+    assert [v.enrolment.id for v in views] == [geelong_enrolment.id]
+    # an instructor's campus list keeps the cohorts they teach there
+    lead = world.actor("lead_instructor")
+    assert names(service(world).list_enrolments(lead, campus_id=world.campus.id)) == ["Kim Nguyen"]
+    assert service(world).list_enrolments(lead, campus_id=world.other_campus.id) == []
+
+
+def test_filters_combine(world: World) -> None:
+    werribee, geelong, geelong_cohort = two_campuses(world)
+    admin_ = admin(world)
+    by_campus = service(world).list_enrolments(
+        admin_, campus_id=world.other_campus.id, student_id=world.child.id
+    )
+    assert [v.enrolment.id for v in by_campus] == [geelong.id]
+    mismatch = service(world).list_enrolments(
+        admin_, cohort_id=geelong_cohort.id, campus_id=world.campus.id
+    )
+    assert mismatch == []
+    by_cohort = service(world).list_enrolments(
+        admin_, cohort_id=world.cohort.id, student_id=world.child.id
+    )
+    assert [v.enrolment.id for v in by_cohort] == [werribee.id]
+    assert service(world).list_enrolments(admin_, student_id=world.sibling.id) == []
+
+
+def test_lists_of_unknown_or_foreign_ids_are_not_found(world: World) -> None:
+    other = other_school(world)
+    admin_ = admin(world)
+    for call in (
+        lambda: service(world).list_enrolments(admin_, cohort_id=other.cohort.id),
+        lambda: service(world).list_enrolments(admin_, campus_id=uuid4()),
+        lambda: service(world).list_enrolments(admin_, student_id=other.student.id),
+        lambda: service(world).enrolment(admin_, other.enrolment.id),
+        lambda: service(world).waitlist(admin_, other.cohort.id),
+        lambda: service(world).offers(admin_, uuid4()),
+    ):
+        refused(world, NotFound, call)
+    assert service(world).list_enrolments(admin_) == []
+
+
+def test_the_waitlist_in_order_and_the_open_offers(world: World) -> None:
+    holders = [seated(world) for _ in range(3)]  # the cohort (3 seats) is full
+    waiting = [seated(world) for _ in range(3)]
+    ids = lambda views: [v.enrolment.id for v in views]  # noqa: E731
+    assert ids(service(world).waitlist(admin(world), world.cohort.id)) == [e.id for e in waiting]
+    assert service(world).offers(admin(world), world.cohort.id) == []
+    for holder in holders[:2]:
+        service(world).drop(admin(world), holder.id, on=TODAY, reason="moved away")
+        world.clock.advance(timedelta(minutes=1))  # the next offer ends later
+    offers = service(world).offers(admin(world), world.cohort.id)
+    assert ids(offers) == [waiting[0].id, waiting[1].id]
+    assert all(v.enrolment.offer_expires_at is not None for v in offers)
+    rest = service(world).waitlist(admin(world), world.cohort.id)
+    assert ids(rest) == [waiting[2].id]
+    assert rest[0].enrolment.waitlist_position == 1
+    # a paid offer is no longer an open offer
+    service(world).payment_received(admin(world), waiting[0].id)
+    assert ids(service(world).offers(admin(world), world.cohort.id)) == [waiting[1].id]
+
+
+@pytest.mark.parametrize("who", ROLES)
+def test_who_may_read_the_waitlist_and_offers(world: World, who: str) -> None:
+    for read in (service(world).waitlist, service(world).offers):
+        call = lambda r=read: r(world.actor(who), world.cohort.id)  # noqa: E731
+        if who in ROSTER:
+            assert call() == []
+        else:
+            refused(world, Forbidden, call)

@@ -646,3 +646,159 @@ def test_reading_a_profile_writes_nothing(world: World, service: FamilyService) 
     assert snapshot(world) == before
     with pytest.raises(NotFound):
         service.student_profile(world.actor("super_admin"), uuid4())
+
+
+# -- reading: the directory and a family's children ----------------------------------------
+
+
+def add_family(world: World, name: str, email: str, **details: Any) -> m.Family:
+    family = m.Family(
+        organisation_id=world.org_id,
+        family_name=name,
+        primary_contact_name=f"{name} Parent",
+        primary_contact_email=email,
+        **details,
+    )
+    world.add(family)
+    return family
+
+
+def test_the_directory_lists_families_by_name(world: World, service: FamilyService) -> None:
+    lee = add_family(world, "Lee", "lee@family.example", primary_contact_phone="0412 345 678")
+    families = service.list_families(world.actor("front_desk"))
+    assert [f.display_name for f in families] == ["Lee", "Nguyen", "Smith"]
+    assert families[0].id == lee.id
+
+
+@pytest.mark.parametrize(
+    ("search", "names"),
+    [
+        ("nguy", ["Nguyen"]),
+        ("JO@FAMILY", ["Smith"]),  # an e-mail, case-insensitively
+        ("mai", ["Nguyen"]),  # the primary contact's name
+        ("0412345", ["Lee"]),  # phone digits, whatever the spacing
+        ("  lee ", ["Lee"]),
+        ("family.example", ["Lee", "Nguyen", "Smith"]),
+        ("nobody", []),
+        ("", ["Lee", "Nguyen", "Smith"]),
+    ],
+)
+def test_the_directory_searches_names_emails_and_phones(
+    world: World, service: FamilyService, search: str, names: list[str]
+) -> None:
+    add_family(world, "Lee", "lee@family.example", primary_contact_phone="0412 345 678")
+    found = service.list_families(world.actor("super_admin"), search=search)
+    assert [f.display_name for f in found] == names
+
+
+def test_the_directory_filters_active_families(world: World, service: FamilyService) -> None:
+    service.deactivate_family(world.actor("super_admin"), world.other_family.id)
+    admin = world.actor("super_admin")
+    assert [f.display_name for f in service.list_families(admin, active=True)] == ["Nguyen"]
+    assert [f.display_name for f in service.list_families(admin, active=False)] == ["Smith"]
+    assert len(service.list_families(admin)) == 2
+
+
+@pytest.mark.parametrize("who", ROLES)
+def test_who_may_use_the_directory(world: World, service: FamilyService, who: str) -> None:
+    enrol(world, world.child)  # the Nguyens study at Werribee only: still in the directory
+    before = snapshot(world)
+    if who in MANAGERS:
+        assert len(service.list_families(world.actor(who))) == 2
+    else:
+        with pytest.raises(Forbidden):
+            service.list_families(world.actor(who))
+    assert snapshot(world) == before
+
+
+@pytest.mark.parametrize(
+    ("who", "allowed"),
+    [
+        ("super_admin", True),
+        ("campus_manager", True),
+        ("other_manager", True),  # the directory is organisation-wide for office staff
+        ("lead_instructor", True),  # teaches Kim
+        ("other_instructor", False),
+        ("teaching_assistant", True),  # assists in Kim's cohort
+        ("front_desk", True),
+    ],
+)
+def test_who_may_read_a_family(
+    world: World, service: FamilyService, who: str, allowed: bool
+) -> None:
+    enrol(world, world.child)
+    actor = world.actor(who)
+    if allowed:
+        assert service.family(actor, world.family.id).id == world.family.id
+    else:
+        with pytest.raises(Forbidden):
+            service.family(actor, world.family.id)
+
+
+def test_instructors_read_only_the_families_they_teach(
+    world: World, service: FamilyService
+) -> None:
+    with pytest.raises(Forbidden):
+        service.family(world.actor("lead_instructor"), world.family.id)  # nobody enrolled yet
+    enrol(world, world.other_child, status=S.TRIAL, trial_session_id=world.sessions[0].id)
+    assert service.family(world.actor("teaching_assistant"), world.other_family.id)
+    with pytest.raises(Forbidden):
+        service.family(world.actor("teaching_assistant"), world.family.id)
+
+
+def test_reading_unknown_or_foreign_families_is_not_found(
+    world: World, service: FamilyService
+) -> None:
+    other = m.Organisation(name="Other School")
+    foreign = m.Family(
+        organisation_id=other.id, primary_contact_name="Pat", primary_contact_email="p@x.example"
+    )
+    with world.store.unit_of_work(other.id) as uow:
+        uow.organisations.add(other)
+        uow.families.add(foreign)
+        uow.commit()
+    admin = world.actor("super_admin")
+    assert [f.id for f in service.list_families(admin, search="p@x")] == []
+    for family_id in (uuid4(), foreign.id):
+        with pytest.raises(NotFound):
+            service.family(admin, family_id)
+        with pytest.raises(NotFound):
+            service.list_students(admin, family_id)
+
+
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [
+        # (child, medical shown) in the family's order (oldest first: Kim, then An)
+        ("super_admin", [("Kim", True), ("An", True)]),
+        ("campus_manager", [("Kim", True), ("An", False)]),  # manages where Kim is taught
+        ("other_manager", []),  # reads the family, but its children are Werribee's
+        ("lead_instructor", [("Kim", True)]),  # teaches Kim, not An
+        ("other_instructor", None),  # may not read the family at all
+        ("teaching_assistant", [("Kim", True)]),
+        ("front_desk", [("Kim", False), ("An", False)]),  # never medical information
+    ],
+)
+def test_a_familys_children_as_each_reader_may_see_them(
+    world: World, service: FamilyService, who: str, expected: list[tuple[str, bool]] | None
+) -> None:
+    enrol(world, world.child)
+    with_medical(world, world.child)
+    with_medical(world, world.sibling)
+    actor = world.actor(who)
+    before = snapshot(world)
+    if expected is None:
+        with pytest.raises(Forbidden):
+            service.list_students(actor, world.family.id)
+        return
+    profiles = service.list_students(actor, world.family.id)
+    assert [(p.first_name, p.sensitive_shown) for p in profiles] == expected
+    for profile in profiles:  # the same as reading each child's profile
+        assert profile == service.student_profile(actor, profile.id)
+        assert (profile.medical_info is not None) is profile.sensitive_shown
+    assert snapshot(world) == before
+
+
+def test_a_family_without_children_lists_none(world: World, service: FamilyService) -> None:
+    family = add_family(world, "Lee", "lee@family.example")
+    assert service.list_students(world.actor("front_desk"), family.id) == []

@@ -14,7 +14,7 @@ from uuid import UUID, uuid4
 import attrs
 import pytest
 from tests.unit.services.conftest import TODAY, World
-from tests.unit.services.helpers import ROLES
+from tests.unit.services.helpers import ROLES, sessions_of, snapshot
 from tests.unit.services.test_enrolment import (
     active,
     add_cohort,
@@ -346,3 +346,170 @@ def test_issued_tokens_announce_themselves(world: World) -> None:
         world.bus.publish(uow.collect_events())
     [event] = [e for e in world.published if isinstance(e, MakeupTokenIssued)]
     assert (event.enrolment_id, event.reason) == (h.enrolment.id, "Session cancelled")
+
+
+# -- issuing by hand -----------------------------------------------------------------------
+
+
+def in_world_cohort(world: World) -> m.Enrolment:
+    """An active enrolment in the world's Monday cohort (taught by the lead instructor)."""
+    return active(world, add_student(world))
+
+
+def issue(
+    world: World, enrolment: m.Enrolment, *, who: str = "super_admin", **options: Any
+) -> m.MakeupToken:
+    options.setdefault("session_id", world.sessions[0].id)
+    options.setdefault("reason", "family holiday")
+    return makeups(world).issue(world.actor(who), enrolment.id, **options)
+
+
+def test_staff_issue_a_token_for_a_session_of_the_enrolments_cohort(world: World) -> None:
+    enrolment = in_world_cohort(world)
+    issued = issue(world, enrolment, who="lead_instructor")
+    assert issued.status is m.MakeupTokenStatus.AVAILABLE
+    assert (issued.enrolment_id, issued.student_id) == (enrolment.id, enrolment.student_id)
+    assert (issued.source_session_id, issued.program_id) == (world.sessions[0].id, world.program.id)
+    assert (issued.issued_on, issued.expires_on) == (TODAY, TODAY + timedelta(days=90))
+    assert issued.reason == "family holiday"
+    assert load(world, enrolment.id).makeup_tokens == 1
+    [entry] = audit_entries(world, issued.id)
+    assert (entry.action, entry.actor_staff_id) == (
+        "makeup_token.issue",
+        world.staff["lead_instructor"].id,
+    )
+    assert entry.changes["source_session_id"] == str(world.sessions[0].id)
+    assert any(isinstance(e, MakeupTokenIssued) for e in world.published)
+
+
+def test_a_hand_issued_token_is_refused_when_nothing_is_owed(world: World) -> None:
+    enrolment = in_world_cohort(world)
+    other_cohort = add_cohort(world)
+    foreign_session = sessions_of(world, other_cohort)[0]
+    error = refused(
+        world, ValidationError, lambda: issue(world, enrolment, session_id=foreign_session.id)
+    )
+    assert isinstance(error, ValidationError)
+    assert error.field == "MakeupToken.source_session_id"
+    error = refused(world, ValidationError, lambda: issue(world, enrolment, reason="  "))
+    assert isinstance(error, ValidationError)
+    assert error.field == "MakeupToken.reason"
+    issue(world, enrolment)
+    refused(world, Conflict, lambda: issue(world, enrolment), "already has a makeup token")
+    world.add(
+        m.Attendance(
+            organisation_id=world.org_id,
+            session_id=world.sessions[1].id,
+            student_id=enrolment.student_id,
+            enrolment_id=enrolment.id,
+            status=m.AttendanceStatus.PRESENT,
+            recorded_by_staff_id=world.staff["lead_instructor"].id,
+            recorded_at=world.clock.now(),
+        )
+    )
+    refused(
+        world,
+        Conflict,
+        lambda: issue(world, enrolment, session_id=world.sessions[1].id),
+        "attended",
+    )
+    waiting = enquiry(world)
+    refused(world, Conflict, lambda: issue(world, waiting), "enquiry", "seat-holder")
+
+
+def test_a_withdrawn_token_does_not_block_a_new_one(world: World) -> None:
+    enrolment = in_world_cohort(world)
+    first = issue(world, enrolment)
+    with world.uow() as uow:
+        uow.makeup_tokens.get(first.id).withdraw()
+        uow.enrolments.get(enrolment.id).makeup_tokens = 0
+        uow.commit()
+    assert issue(world, enrolment).id != first.id
+
+
+def test_issuing_for_unknown_or_foreign_ids_is_not_found(world: World) -> None:
+    enrolment = in_world_cohort(world)
+    other = other_school(world)
+    for enrolment_id, session_id in [
+        (uuid4(), world.sessions[0].id),
+        (other.enrolment.id, world.sessions[0].id),
+        (enrolment.id, uuid4()),
+        (enrolment.id, other.session.id),
+    ]:
+        refused(
+            world,
+            NotFound,
+            lambda e=enrolment_id, s=session_id: makeups(world).issue(
+                admin(world), e, session_id=s, reason="sick"
+            ),
+        )
+
+
+@pytest.mark.parametrize("who", ROLES)
+def test_who_may_issue_a_token(world: World, who: str) -> None:
+    enrolment = in_world_cohort(world)
+    call = lambda: issue(world, enrolment, who=who)  # noqa: E731
+    if who in ("super_admin", "campus_manager", "lead_instructor"):
+        assert call().status is m.MakeupTokenStatus.AVAILABLE
+    else:
+        refused(world, Forbidden, call)
+
+
+# -- reading tokens ------------------------------------------------------------------------
+
+
+def test_a_students_tokens_soonest_expiry_first_and_by_status(world: World) -> None:
+    h = home(world)
+    later = token_for(world, h.enrolment.id, today=TODAY)
+    sooner = token_for(world, h.enrolment.id, today=TODAY - timedelta(days=10))
+    before = snapshot(world)
+    listed = makeups(world).tokens(admin(world), h.student.id)
+    assert [t.id for t in listed] == [sooner.id, later.id]
+    assert snapshot(world) == before  # reading writes nothing
+    redeem(world, h)  # spends the one that expires first
+    spent = makeups(world).tokens(admin(world), h.student.id, status=m.MakeupTokenStatus.REDEEMED)
+    assert [t.id for t in spent] == [sooner.id]
+    available = makeups(world).tokens(
+        admin(world), h.student.id, status=m.MakeupTokenStatus.AVAILABLE
+    )
+    assert [t.id for t in available] == [later.id]
+
+
+@pytest.mark.parametrize("who", ROLES)
+def test_who_may_read_a_students_tokens(world: World, who: str) -> None:
+    enrolment = in_world_cohort(world)  # Werribee, taught by the lead and the assistant
+    token_for(world, enrolment.id)
+    call = lambda: makeups(world).tokens(world.actor(who), enrolment.student_id)  # noqa: E731
+    if (
+        who in ("super_admin", "campus_manager", "lead_instructor", "teaching_assistant")
+        or who == "front_desk"
+    ):
+        assert len(call()) == 1
+    else:
+        refused(world, Forbidden, call)
+
+
+def test_tokens_of_enrolments_outside_the_readers_scope_are_left_out(world: World) -> None:
+    geelong = add_cohort(world, campus=world.other_campus, name="Scratch Basics - Geelong")
+    student = add_student(world)
+    here = active(world, student)
+    there = active(world, student, geelong)
+    token_for(world, here.id)
+    elsewhere_token = token_for(world, there.id)
+    assert len(makeups(world).tokens(admin(world), student.id)) == 2
+    other = makeups(world).tokens(world.actor("other_manager"), student.id)
+    assert [t.id for t in other] == [elsewhere_token.id]
+    assert len(makeups(world).tokens(world.actor("campus_manager"), student.id)) == 1
+
+
+def test_a_student_with_no_enrolment_has_no_tokens_to_show(world: World) -> None:
+    assert makeups(world).tokens(admin(world), world.child.id) == []
+    refused(
+        world, Forbidden, lambda: makeups(world).tokens(world.actor("front_desk"), world.child.id)
+    )
+    for student_id in (uuid4(), other_school(world).student.id):
+        refused(
+            world,
+            NotFound,
+            lambda s=student_id: makeups(world).tokens(admin(world), s),
+        )

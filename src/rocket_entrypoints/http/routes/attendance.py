@@ -1,8 +1,9 @@
-"""A session's roll and taking attendance."""
+"""A session's roll, taking attendance, and attendance rates per student and per cohort."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from uuid import UUID
 
 import attrs
@@ -10,7 +11,7 @@ from litestar import get, post
 
 from rocket_core.model import AttendanceStatus
 from rocket_core.permissions import Actor
-from rocket_core.services.attendance import AttendanceService, Mark
+from rocket_core.services.attendance import AttendanceRate, AttendanceService, Mark
 from rocket_core.services.base import actor_for
 
 STAFF = {"access": "staff"}
@@ -56,6 +57,23 @@ class MarkedOut:
     roll: list[RollLineOut]
 
 
+@attrs.frozen
+class AttendanceRateOut:
+    """Sessions attended (present, late, makeup) over sessions held (unmarked ones count as
+    absent); ``rate`` is attended / held to 4 places, null when nothing was held yet."""
+
+    attended: int
+    held: int
+    absent: int
+    rate: Decimal | None
+
+
+def _rate(rate: AttendanceRate) -> AttendanceRateOut:
+    return AttendanceRateOut(
+        attended=rate.attended, held=rate.held, absent=rate.absent, rate=rate.rate
+    )
+
+
 def _line(line: object) -> RollLineOut:
     return RollLineOut(**{f.name: getattr(line, f.name) for f in attrs.fields(RollLineOut)})
 
@@ -83,4 +101,32 @@ def mark(session_id: UUID, data: MarksIn, actor: Actor, attendance: AttendanceSe
     )
 
 
-ROUTES = [roll, mark]
+@get(
+    "/students/{student_id:uuid}/attendance-rate",
+    opt=STAFF,
+    sync_to_thread=True,
+    tags=["attendance"],
+)
+def student_rate(
+    student_id: UUID,
+    actor: Actor,
+    attendance: AttendanceService,
+    cohort_id: UUID | None = None,
+) -> AttendanceRateOut:
+    """The student's attendance rate in one cohort, or over every cohort they were on the
+    roll of (each must be in the reader's roster scope: ask per cohort otherwise)."""
+    return _rate(attendance.rate_for_student(actor, student_id, cohort_id))
+
+
+@get(
+    "/cohorts/{cohort_id:uuid}/attendance-rate",
+    opt=STAFF,
+    sync_to_thread=True,
+    tags=["attendance"],
+)
+def cohort_rate(cohort_id: UUID, actor: Actor, attendance: AttendanceService) -> AttendanceRateOut:
+    """The cohort's attendance rate over its students (visitors left out)."""
+    return _rate(attendance.rate_for_cohort(actor, cohort_id))
+
+
+ROUTES = [roll, mark, student_rate, cohort_rate]
