@@ -84,7 +84,13 @@ def roll(session_id: UUID, actor: Actor, attendance: AttendanceService) -> list[
     return [_line(line) for line in attendance.roll(actor, session_id)]
 
 
-@post("/sessions/{session_id:uuid}/attendance", opt=STAFF, sync_to_thread=True, tags=["attendance"])
+@post(
+    "/sessions/{session_id:uuid}/attendance",
+    opt=STAFF,
+    sync_to_thread=True,
+    tags=["attendance"],
+    status_code=200,
+)
 def mark(session_id: UUID, data: MarksIn, actor: Actor, attendance: AttendanceService) -> MarkedOut:
     """Mark one or many students of the roll in one go."""
     approver = None
