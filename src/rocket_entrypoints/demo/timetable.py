@@ -1,8 +1,7 @@
 """The demo's catalogue: programs, then each term's cohorts with their sessions and
 instructors, created by staff through the scheduling use cases.
 
-Skill trees are not created: no use case manages them yet (the learning issue brings them),
-so the programs have no skill tree for now.
+Each program's skill tree and rubric are set up by the learning story (``learning.py``).
 """
 
 from __future__ import annotations
