@@ -24,6 +24,16 @@ Decisions where the rules are silent:
 - Staff passwords arrive with the HTTP issue: an account created without a password hash gets
   the unusable ``!no-password-set``.
 - Campus assignments go to active staff at active campuses only.
+
+Reading (the matrix has no row for it):
+
+- The organisation's details and settings, and its campuses, are read by every staff
+  member: they hold no personal data, and the settings are the rules everyone works under
+  (GST, the attendance edit window, the refund limit).
+- Staff accounts (contact details, qualifications) are read by those who manage them
+  (``manage staff accounts``: super admins, every account) and by those who assign them to
+  cohorts (``create cohorts, assign instructors``: campus managers, the staff who work at
+  their campuses); anyone may read their own account.
 """
 
 from __future__ import annotations
@@ -47,7 +57,7 @@ from rocket_core.model import (
     Staff,
     StaffRole,
 )
-from rocket_core.permissions import Action, Actor, authorise
+from rocket_core.permissions import Action, Actor, Scope, authorise
 from rocket_core.ports import UnitOfWork
 from rocket_core.services.base import Service
 from rocket_core.services.checks import changed_fields, only_fields
@@ -83,6 +93,14 @@ class ClosureAdded:
 
 
 @attrs.frozen(kw_only=True)
+class StaffProfile:
+    """A staff account and the campuses it works at (ids, sorted)."""
+
+    staff: Staff
+    campus_ids: tuple[UUID, ...]
+
+
+@attrs.frozen(kw_only=True)
 class StaffDeactivated:
     """A deactivated staff member, and the upcoming sessions they were due to teach (still
     assigned to them: staff reassign each cohort or session)."""
@@ -95,6 +113,11 @@ class OrganisationService(Service):
     """Use cases of the organisation context: settings, campuses, closures, staff."""
 
     # -- the organisation ---------------------------------------------------------------------
+
+    def get_organisation(self, actor: Actor) -> Organisation:
+        """The actor's organisation: its details and settings. Every staff member."""
+        with self.transaction(actor) as uow:
+            return uow.organisations.current()
 
     def update_organisation(self, actor: Actor, **changes: Any) -> Organisation:
         """Change the organisation's details (name, logo_url, primary_color, billing_email,
@@ -144,6 +167,18 @@ class OrganisationService(Service):
             return organisation.settings
 
     # -- campuses ------------------------------------------------------------------------------
+
+    def list_campuses(self, actor: Actor, *, active: bool | None = None) -> list[Campus]:
+        """The organisation's campuses by name; only the active (``active=True``) or the
+        inactive (``False``) ones when asked. Every staff member."""
+        with self.transaction(actor) as uow:
+            campuses = uow.campuses.list(active_only=active is True)
+        return [c for c in campuses if active is None or c.is_active is active]
+
+    def get_campus(self, actor: Actor, campus_id: UUID) -> Campus:
+        """One campus, with its closure dates. Every staff member."""
+        with self.transaction(actor) as uow:
+            return uow.campuses.get(campus_id)
 
     def create_campus(
         self,
@@ -294,6 +329,61 @@ class OrganisationService(Service):
             return campus
 
     # -- staff ---------------------------------------------------------------------------------
+
+    def list_staff(
+        self,
+        actor: Actor,
+        *,
+        role: StaffRole | None = None,
+        active: bool | None = None,
+        campus_id: UUID | None = None,
+    ) -> list[Staff]:
+        """Staff accounts by last then first name, optionally of one role, only active
+        (``active=True``) or deactivated (``False``) ones, or those working at ``campus_id``.
+        Super admins see every account; campus managers the staff of their campuses (a
+        ``campus_id`` must be one of theirs); nobody else lists staff."""
+        with self.transaction(actor) as uow:
+            campus_ids: set[UUID] | None = None
+            if campus_id is not None:
+                campus = uow.campuses.get(campus_id)
+                authorise(actor, Action.MANAGE_COHORTS, campus_id=campus.id)
+                campus_ids = {campus.id}
+            elif actor.grant(Action.MANAGE_STAFF).scope is not Scope.ALL:
+                if actor.grant(Action.MANAGE_COHORTS).scope is not Scope.CAMPUS:
+                    raise Forbidden(
+                        f"{actor.role.value} may not list staff: only super admins and"
+                        " campus managers (the staff of their campuses) may"
+                    )
+                campus_ids = set(actor.campus_ids)
+            if campus_ids is None:
+                found = uow.staff.list(role=role, active_only=active is True)
+            else:
+                ids = {
+                    a.staff_id
+                    for c in sorted(campus_ids)
+                    for a in uow.campus_staff.list_for_campus(c)
+                }
+                found = sorted(
+                    uow.staff.find_many(ids), key=lambda s: (s.last_name, s.first_name, s.id)
+                )
+        return [
+            s
+            for s in found
+            if (role is None or s.role is role) and (active is None or s.is_active is active)
+        ]
+
+    def get_staff(self, actor: Actor, staff_id: UUID) -> StaffProfile:
+        """One staff account and the campuses it works at: one's own, any for super
+        admins, and for campus managers those who work at one of their campuses."""
+        with self.transaction(actor) as uow:
+            staff = uow.staff.get(staff_id)
+            campus_ids = {a.campus_id for a in uow.campus_staff.list_for_staff(staff.id)}
+            if staff.id != actor.staff_id and not _may_view_staff(actor, campus_ids):
+                raise Forbidden(
+                    f"{actor.role.value} may read only their own account and those of the"
+                    " staff at the campuses they manage"
+                )
+            return StaffProfile(staff=staff, campus_ids=tuple(sorted(campus_ids)))
 
     def create_staff(
         self,
@@ -484,6 +574,15 @@ class OrganisationService(Service):
         ]
         timezones = _timezones(uow, found)
         return tuple(s for s in found if s.starts_at(timezones[s.cohort_id]) >= now)
+
+
+def _may_view_staff(actor: Actor, campus_ids: set[UUID]) -> bool:
+    """Whether ``actor`` may read the account of a staff member who works at ``campus_ids``:
+    they manage staff accounts, or assign staff to cohorts at one of those campuses."""
+    if actor.grant(Action.MANAGE_STAFF).scope is Scope.ALL:
+        return True
+    scope = actor.grant(Action.MANAGE_COHORTS).scope
+    return scope is Scope.ALL or (scope is Scope.CAMPUS and bool(campus_ids & actor.campus_ids))
 
 
 def _refuse_duplicate_name(uow: UnitOfWork, name: str, campus_id: UUID) -> None:

@@ -41,6 +41,12 @@ Decisions where the rules are silent:
   first to add a catch-up week), not into the past and not onto a closure date.
 - Capacity changes belong to the enrolment journey (``EnrolmentService.change_capacity``),
   because raising it offers freed seats to the waitlist.
+
+Reading (the matrix has no row for it): the timetable (programs, cohorts, sessions and who
+teaches them) is read by every staff member. It holds no personal data, and front desk and
+instructors need the whole organisation's timetable (makeup sessions are booked in another
+cohort, often at another campus; instructors cover each other). Who sits in a cohort or a
+session (rosters, rolls) is ``view roster``, in the enrolment and attendance use cases.
 """
 
 from __future__ import annotations
@@ -204,6 +210,27 @@ class SessionCancellation:
     trial_enrolments: tuple[Enrolment, ...]
 
 
+@attrs.frozen(kw_only=True)
+class CohortDetails:
+    """A cohort and its staff assignments (lead first, then assistants, oldest first)."""
+
+    cohort: Cohort
+    staff: tuple[CohortStaff, ...]
+
+
+@attrs.frozen(kw_only=True)
+class SessionDetails:
+    """A session and the teaching assistants assigned to it alone (its cohort's staff are
+    the cohort's)."""
+
+    session: Session
+    assistants: tuple[SessionStaff, ...]
+
+
+#: The longest date range a session list covers (a school year and a bit).
+MAX_SESSION_RANGE_DAYS = 400
+
+
 @attrs.frozen
 class _Slot:
     """A session's time as instants (its date and times are its campus's local time)."""
@@ -225,6 +252,18 @@ class SchedulingService(Service):
     """Use cases of the catalogue: programs, cohorts, sessions and their staff."""
 
     # -- programs ------------------------------------------------------------------------------
+
+    def list_programs(self, actor: Actor, *, active: bool | None = None) -> list[Program]:
+        """The organisation's programs by name; only the active (``active=True``) or the
+        inactive (``False``) ones when asked. Every staff member."""
+        with self.transaction(actor) as uow:
+            programs = uow.programs.list(active_only=active is True)
+        return [p for p in programs if active is None or p.is_active is active]
+
+    def get_program(self, actor: Actor, program_id: UUID) -> Program:
+        """One program. Every staff member."""
+        with self.transaction(actor) as uow:
+            return uow.programs.get(program_id)
 
     def create_program(
         self,
@@ -315,6 +354,49 @@ class SchedulingService(Service):
             return program
 
     # -- cohorts -------------------------------------------------------------------------------
+
+    def list_cohorts(
+        self,
+        actor: Actor,
+        *,
+        campus_id: UUID | None = None,
+        program_id: UUID | None = None,
+        statuses: Collection[CohortStatus] | None = None,
+        date_from: date | None = None,
+        date_to: date | None = None,
+    ) -> list[Cohort]:
+        """Cohorts by start date then name, optionally at one campus, of one program, in
+        some statuses, or running at some time between ``date_from`` and ``date_to``
+        (inclusive; either may be open). An unknown campus or program is NotFound. Every
+        staff member."""
+        _refuse_reversed_range(date_from, date_to)
+        with self.transaction(actor) as uow:
+            if campus_id is not None:
+                uow.campuses.get(campus_id)
+            if program_id is not None:
+                uow.programs.get(program_id)
+            cohorts = uow.cohorts.list(
+                campus_id=campus_id,
+                program_id=program_id,
+                statuses=None if not statuses else frozenset(statuses),
+            )
+        return [
+            c
+            for c in cohorts
+            if (date_from is None or c.end_date >= date_from)
+            and (date_to is None or c.start_date <= date_to)
+        ]
+
+    def get_cohort(self, actor: Actor, cohort_id: UUID) -> CohortDetails:
+        """One cohort with its lead instructor and teaching assistants. Every staff
+        member."""
+        with self.transaction(actor) as uow:
+            cohort = uow.cohorts.get(cohort_id)
+            assignments = uow.cohort_staff.list_for_cohort(cohort.id)
+        lead_first = sorted(
+            assignments, key=lambda a: a.role is not CohortStaffRole.LEAD_INSTRUCTOR
+        )
+        return CohortDetails(cohort=cohort, staff=tuple(lead_first))
 
     def create_cohort(
         self,
@@ -479,6 +561,66 @@ class SchedulingService(Service):
             return CohortCancellation(cohort=cohort, cancelled_sessions=tuple(cancelled))
 
     # -- sessions ------------------------------------------------------------------------------
+
+    def list_sessions(
+        self,
+        actor: Actor,
+        *,
+        cohort_id: UUID | None = None,
+        date_from: date | None = None,
+        date_to: date | None = None,
+        campus_id: UUID | None = None,
+        statuses: Collection[SessionStatus] | None = None,
+    ) -> list[Session]:
+        """Sessions by date and start time (campus local): a cohort's (optionally between
+        two dates), or else those of every cohort, optionally of one campus, between
+        ``date_from`` and ``date_to`` inclusive (both required then, at most
+        ``MAX_SESSION_RANGE_DAYS`` apart); optionally in some statuses. Every staff member."""
+        _refuse_reversed_range(date_from, date_to)
+        if cohort_id is None:
+            if date_from is None or date_to is None:
+                raise ValidationError(
+                    "date_from", "date_from and date_to are required unless a cohort_id is given"
+                )
+            require(
+                (date_to - date_from).days <= MAX_SESSION_RANGE_DAYS,
+                "date_to",
+                f"must be at most {MAX_SESSION_RANGE_DAYS} days after date_from",
+            )
+        with self.transaction(actor) as uow:
+            if campus_id is not None:
+                uow.campuses.get(campus_id)
+            if cohort_id is not None:
+                cohort = uow.cohorts.get(cohort_id)
+                found = uow.sessions.list_for_cohort(cohort.id)
+                if campus_id is not None and cohort.campus_id != campus_id:
+                    found = []
+            elif date_from is not None and date_to is not None:  # checked above
+                found = uow.sessions.list_between(date_from, date_to)
+                if campus_id is not None:
+                    cohorts = uow.cohorts.find_many({s.cohort_id for s in found})
+                    here = {c.id for c in cohorts if c.campus_id == campus_id}
+                    found = [s for s in found if s.cohort_id in here]
+            else:
+                found = []
+        chosen = [
+            s
+            for s in found
+            if (date_from is None or s.scheduled_date >= date_from)
+            and (date_to is None or s.scheduled_date <= date_to)
+            and (not statuses or s.status in statuses)
+        ]
+        return sorted(
+            chosen,
+            key=lambda s: (s.scheduled_date, s.scheduled_start_time, s.session_number, s.id),
+        )
+
+    def get_session(self, actor: Actor, session_id: UUID) -> SessionDetails:
+        """One session with the assistants assigned to it alone. Every staff member."""
+        with self.transaction(actor) as uow:
+            session = uow.sessions.get(session_id)
+            assistants = uow.session_staff.list_for_session(session.id)
+        return SessionDetails(session=session, assistants=tuple(assistants))
 
     def generate_sessions(
         self,
@@ -946,6 +1088,11 @@ class SchedulingService(Service):
 
 
 # -- module helpers ----------------------------------------------------------------------------
+
+
+def _refuse_reversed_range(date_from: date | None, date_to: date | None) -> None:
+    if date_from is not None and date_to is not None:
+        require(date_from <= date_to, "date_to", "must not be before date_from")
 
 
 def _weekdays(value: Collection[int]) -> frozenset[int]:

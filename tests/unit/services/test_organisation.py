@@ -780,3 +780,109 @@ def test_the_services_use_the_clock_not_the_system(
         [entry] = uow.audit.list_for_entity(campus.id)
     assert entry.occurred_at == world.clock.now()
     assert time(9, 0) == entry.occurred_at.timetz().replace(tzinfo=None)
+
+
+# -- reading -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("who", ROLES)
+def test_every_staff_member_reads_the_organisation_and_its_campuses(
+    world: World, service: OrganisationService, who: str
+) -> None:
+    actor = world.actor(who)
+    assert service.get_organisation(actor).id == world.org_id
+    assert service.get_organisation(actor).settings.gst_rate == Decimal("0.10")
+    assert [c.name for c in service.list_campuses(actor)] == ["Geelong", "Werribee"]
+    assert service.get_campus(actor, world.campus.id).name == "Werribee"
+
+
+def test_campuses_are_listed_by_activity(world: World, service: OrganisationService) -> None:
+    admin = world.actor("super_admin")
+    service.deactivate_campus(admin, world.other_campus.id)
+    assert [c.name for c in service.list_campuses(admin, active=True)] == ["Werribee"]
+    assert [c.name for c in service.list_campuses(admin, active=False)] == ["Geelong"]
+    assert len(service.list_campuses(admin)) == 2
+
+
+def test_another_organisations_campus_is_not_found(
+    world: World, service: OrganisationService
+) -> None:
+    _, foreign, _ = other_organisation(world)
+    with pytest.raises(NotFound):
+        service.get_campus(world.actor("super_admin"), foreign.id)
+    assert foreign.id not in {c.id for c in service.list_campuses(world.actor("super_admin"))}
+
+
+def test_super_admins_list_every_staff_member_with_filters(
+    world: World, service: OrganisationService
+) -> None:
+    admin = world.actor("super_admin")
+    other_organisation(world)
+    everyone = service.list_staff(admin)
+    assert {s.id for s in everyone} == {s.id for s in world.staff.values()}
+    assert [s.last_name for s in everyone] == ["Staff"] * 7
+    assert [s.first_name for s in everyone] == sorted(s.first_name for s in everyone)
+    leads = service.list_staff(admin, role=m.StaffRole.LEAD_INSTRUCTOR)
+    assert {s.first_name for s in leads} == {"Linus", "Grace"}
+    service.deactivate_staff(admin, world.staff["front_desk"].id)
+    assert [s.first_name for s in service.list_staff(admin, active=False)] == ["Fran"]
+    assert "Fran" not in {s.first_name for s in service.list_staff(admin, active=True)}
+    at_geelong = service.list_staff(admin, campus_id=world.other_campus.id)
+    assert {s.first_name for s in at_geelong} == {"Omar", "Grace"}
+
+
+def test_campus_managers_list_the_staff_of_their_campuses(
+    world: World, service: OrganisationService
+) -> None:
+    carmen = world.actor("campus_manager")
+    mine = {s.first_name for s in service.list_staff(carmen)}
+    assert mine == {"Carmen", "Linus", "Tim", "Fran"}
+    assert {s.first_name for s in service.list_staff(carmen, campus_id=world.campus.id)} == mine
+    tas = service.list_staff(carmen, role=m.StaffRole.TEACHING_ASSISTANT)
+    assert [s.first_name for s in tas] == ["Tim"]
+    with pytest.raises(Forbidden):
+        service.list_staff(carmen, campus_id=world.other_campus.id)
+    with pytest.raises(NotFound):
+        service.list_staff(carmen, campus_id=uuid4())
+
+
+@pytest.mark.parametrize("who", ROLES)
+def test_only_super_admins_and_campus_managers_list_staff(
+    world: World, service: OrganisationService, who: str
+) -> None:
+    allowed = {"super_admin", "campus_manager", "other_manager"}
+    walk(world, who, allowed, lambda a: service.list_staff(a))
+
+
+@pytest.mark.parametrize("who", ROLES)
+def test_a_staff_account_is_read_by_itself_super_admins_and_its_campus_managers(
+    world: World, service: OrganisationService, who: str
+) -> None:
+    linus = world.staff["lead_instructor"]
+    allowed = {"super_admin", "campus_manager", "lead_instructor"}
+    walk(world, who, allowed, lambda a: service.get_staff(a, linus.id))
+
+
+def test_a_staff_profile_lists_its_campuses(world: World, service: OrganisationService) -> None:
+    admin = world.actor("super_admin")
+    grace = world.staff["other_instructor"]
+    service.assign_to_campus(admin, grace.id, world.campus.id)
+    profile = service.get_staff(admin, grace.id)
+    assert profile.staff.id == grace.id
+    assert profile.campus_ids == tuple(sorted([world.campus.id, world.other_campus.id]))
+    assert service.get_staff(
+        world.actor("front_desk"), world.staff["front_desk"].id
+    ).campus_ids == (world.campus.id,)
+    _, _, foreign = other_organisation(world)
+    with pytest.raises(NotFound):
+        service.get_staff(admin, foreign.id)
+
+
+def test_reading_writes_nothing(world: World, service: OrganisationService) -> None:
+    before = snapshot(world)
+    admin = world.actor("super_admin")
+    service.get_organisation(admin)
+    service.list_campuses(admin)
+    service.list_staff(admin)
+    service.get_staff(admin, world.staff["front_desk"].id)
+    assert snapshot(world) == before

@@ -1174,3 +1174,167 @@ def test_cancelling_a_draft_cancels_its_past_sessions_too(world: World) -> None:
     with world.uow() as uow:
         statuses = {s.status for s in uow.sessions.list_for_cohort(world.cohort.id)}
     assert statuses == {m.SessionStatus.CANCELLED}
+
+
+# -- reading -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("who", ROLES)
+def test_every_staff_member_reads_the_timetable(
+    world: World, service: SchedulingService, who: str
+) -> None:
+    actor = world.actor(who)
+    assert [p.name for p in service.list_programs(actor)] == ["Scratch Basics"]
+    assert service.get_program(actor, world.program.id).name == "Scratch Basics"
+    assert [c.id for c in service.list_cohorts(actor)] == [world.cohort.id]
+    assert service.get_cohort(actor, world.cohort.id).cohort.id == world.cohort.id
+    sessions = service.list_sessions(actor, cohort_id=world.cohort.id)
+    assert [s.session_number for s in sessions] == [1, 2, 3, 4]
+    assert service.get_session(actor, world.sessions[0].id).session.id == world.sessions[0].id
+
+
+def test_programs_are_listed_by_activity(world: World, service: SchedulingService) -> None:
+    admin = world.actor("super_admin")
+    java = service.create_program(admin, name="Java Games")
+    service.deactivate_program(admin, world.program.id)
+    assert [p.name for p in service.list_programs(admin)] == ["Java Games", "Scratch Basics"]
+    assert [p.id for p in service.list_programs(admin, active=True)] == [java.id]
+    assert [p.id for p in service.list_programs(admin, active=False)] == [world.program.id]
+
+
+def test_cohorts_are_filtered_by_campus_program_status_and_dates(
+    world: World, service: SchedulingService
+) -> None:
+    admin = world.actor("super_admin")
+    java = service.create_program(admin, name="Java Games", duration_weeks=4)
+    geelong = add_cohort(world, campus=world.other_campus, start=date(2026, 3, 4), name="G")
+    draft = add_cohort(
+        world, program=java, status=m.CohortStatus.DRAFT, start=date(2026, 4, 1), name="J"
+    )
+
+    def names(**filters: Any) -> list[str]:
+        return [c.name for c in service.list_cohorts(admin, **filters)]
+
+    assert names() == [world.cohort.name, "G", "J"]  # by start date
+    assert names(campus_id=world.other_campus.id) == ["G"]
+    assert names(program_id=java.id) == ["J"]
+    assert names(statuses=[m.CohortStatus.DRAFT]) == ["J"]
+    assert names(statuses=[m.CohortStatus.OPEN, m.CohortStatus.DRAFT]) == [
+        world.cohort.name,
+        "G",
+        "J",
+    ]
+    # running at some time in the range: the world's cohort ends on 23 February
+    assert names(date_from=date(2026, 2, 23)) == [world.cohort.name, "G", "J"]
+    assert names(date_from=date(2026, 2, 24)) == ["G", "J"]
+    assert names(date_to=date(2026, 3, 4)) == [world.cohort.name, "G"]
+    assert names(date_from=date(2026, 3, 19), date_to=date(2026, 3, 31)) == []
+    assert {c.id for c in service.list_cohorts(admin, date_from=date(2026, 3, 1))} == {
+        geelong.id,
+        draft.id,
+    }
+
+
+def test_bad_cohort_filters_are_refused(world: World, service: SchedulingService) -> None:
+    admin = world.actor("super_admin")
+    with pytest.raises(ValidationError, match="date_to"):
+        service.list_cohorts(admin, date_from=date(2026, 3, 1), date_to=date(2026, 2, 1))
+    with pytest.raises(NotFound, match="Campus"):
+        service.list_cohorts(admin, campus_id=uuid4())
+    with pytest.raises(NotFound, match="Program"):
+        service.list_cohorts(admin, program_id=uuid4())
+
+
+def test_a_cohort_lists_its_lead_first(world: World, service: SchedulingService) -> None:
+    admin = world.actor("super_admin")
+    details = service.get_cohort(admin, world.cohort.id)
+    assert [(a.staff_id, a.role) for a in details.staff] == [
+        (world.staff["lead_instructor"].id, m.CohortStaffRole.LEAD_INSTRUCTOR),
+        (world.staff["teaching_assistant"].id, m.CohortStaffRole.TEACHING_ASSISTANT),
+    ]
+    with pytest.raises(NotFound):
+        service.get_cohort(admin, uuid4())
+
+
+def test_sessions_are_listed_for_a_date_range_and_campus(
+    world: World, service: SchedulingService
+) -> None:
+    admin = world.actor("super_admin")
+    geelong = add_cohort(world, campus=world.other_campus, start=date(2026, 2, 4), sessions=2)
+
+    def listed(**filters: Any) -> list[tuple[date, UUID]]:
+        return [(s.scheduled_date, s.cohort_id) for s in service.list_sessions(admin, **filters)]
+
+    first_week = listed(date_from=date(2026, 2, 2), date_to=date(2026, 2, 8))
+    assert first_week == [(date(2026, 2, 2), world.cohort.id), (date(2026, 2, 4), geelong.id)]
+    werribee = listed(
+        date_from=date(2026, 2, 1), date_to=date(2026, 2, 28), campus_id=world.campus.id
+    )
+    assert [d for d, _ in werribee] == [date(2026, 2, d) for d in (2, 9, 16, 23)]
+    in_cohort = listed(
+        cohort_id=world.cohort.id, date_from=date(2026, 2, 9), date_to=date(2026, 2, 16)
+    )
+    assert [d for d, _ in in_cohort] == [date(2026, 2, 9), date(2026, 2, 16)]
+    assert listed(cohort_id=world.cohort.id, campus_id=world.other_campus.id) == []
+
+
+def test_sessions_are_filtered_by_status(world: World, service: SchedulingService) -> None:
+    admin = world.actor("super_admin")
+    service.cancel_session(admin, world.sessions[1].id, reason="Storm")
+    cancelled = service.list_sessions(
+        admin, cohort_id=world.cohort.id, statuses=[m.SessionStatus.CANCELLED]
+    )
+    assert [s.id for s in cancelled] == [world.sessions[1].id]
+
+
+@pytest.mark.parametrize(
+    ("filters", "field"),
+    [
+        ({}, "date_from"),
+        ({"date_from": date(2026, 2, 1)}, "date_from"),
+        ({"date_from": date(2026, 2, 1), "date_to": date(2027, 6, 1)}, "date_to"),
+        ({"date_from": date(2026, 2, 9), "date_to": date(2026, 2, 1)}, "date_to"),
+    ],
+)
+def test_a_session_list_needs_a_cohort_or_a_bounded_range(
+    world: World, service: SchedulingService, filters: dict[str, Any], field: str
+) -> None:
+    with pytest.raises(ValidationError) as refused:
+        service.list_sessions(world.actor("super_admin"), **filters)
+    assert refused.value.field == field
+
+
+def test_unknown_ids_in_session_reads_are_not_found(
+    world: World, service: SchedulingService
+) -> None:
+    admin = world.actor("super_admin")
+    with pytest.raises(NotFound):
+        service.list_sessions(admin, cohort_id=uuid4())
+    with pytest.raises(NotFound):
+        service.list_sessions(
+            admin, date_from=date(2026, 2, 1), date_to=date(2026, 2, 2), campus_id=uuid4()
+        )
+    with pytest.raises(NotFound):
+        service.get_session(admin, uuid4())
+
+
+def test_a_session_lists_its_own_assistants(world: World, service: SchedulingService) -> None:
+    admin = world.actor("super_admin")
+    work_at_werribee(world, "other_instructor")
+    service.assign_session_assistant(
+        admin, world.sessions[2].id, world.staff["other_instructor"].id
+    )
+    details = service.get_session(admin, world.sessions[2].id)
+    assert [a.staff_id for a in details.assistants] == [world.staff["other_instructor"].id]
+    assert service.get_session(admin, world.sessions[0].id).assistants == ()
+
+
+def test_reading_the_timetable_writes_nothing(world: World, service: SchedulingService) -> None:
+    before = snapshot(world)
+    actor = world.actor("front_desk")
+    service.list_programs(actor)
+    service.list_cohorts(actor)
+    service.get_cohort(actor, world.cohort.id)
+    service.list_sessions(actor, date_from=date(2026, 2, 1), date_to=date(2026, 2, 28))
+    service.get_session(actor, world.sessions[0].id)
+    assert snapshot(world) == before
