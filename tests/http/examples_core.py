@@ -61,11 +61,13 @@ def roll(world: World) -> Example:
 @example("POST /api/v1/sessions/{session_id:uuid}/attendance")
 def mark(world: World) -> Example:
     # TAKE_ATTENDANCE: SA, CM campus, LI own; TA own only with the lead's approval (none
-    # given here); front desk none
+    # given here); front desk none. The fresh world's roll is empty: the allowed get past
+    # the permission check to a 422 naming the student who is not on the roll.
     return Example(
         method="POST",
         path=f"/api/v1/sessions/{world.sessions[0].id}/attendance",
-        body={"marks": []},
+        body={"marks": [{"student_id": str(world.child.id), "status": "present"}]},
         allowed=frozenset({"super_admin", "campus_manager", "lead_instructor"}),
+        ok=422,
         writes=True,
     )
