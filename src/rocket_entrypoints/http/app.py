@@ -17,7 +17,7 @@ from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from rocket_entrypoints.container import Container, application
-from rocket_entrypoints.http import routes
+from rocket_entrypoints.http import bench_baseline, routes
 from rocket_entrypoints.http.deps import dependencies
 from rocket_entrypoints.http.problems import EXCEPTION_HANDLERS
 from rocket_entrypoints.http.routes import auth, health
@@ -74,6 +74,9 @@ def create_app(container: Container | None = None, *, settings: Settings | None 
         "/api/v1",
         route_handlers=[auth.login_route(throttle), auth.logout, auth.me, *api_routes()],
     )
+    if bench_baseline.enabled():  # bench/http.py's baseline routes, never in a deployment
+        for handler in bench_baseline.ROUTES:
+            api.register(handler)
     app = Litestar(
         route_handlers=[api, *health.ROUTES],
         dependencies=dependencies(container),

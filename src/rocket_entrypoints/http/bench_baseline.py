@@ -1,0 +1,486 @@
+"""Baseline routes for the HTTP benchmark (``bench/http.py``): the same work as the roll, the
+marking and the dashboard, running the same SQL with no domain layer.
+
+Mounted under /api/v1/bench-baseline only when ``ROCKET_BENCH_BASELINE=1`` (``create_app``);
+never in a real deployment, and left out of the OpenAPI document. Each handler goes through
+the same Litestar app, body and response classes, thread pool and connection pool (the
+container's engine: the application role, row-level security by ``rocket.organisation_id``)
+as the route it is measured against, and sends the statements that route's use case sends,
+in the same transactions, written out by hand on a pooled psycopg connection: no services,
+no entities, no ORM session, no events. What it leaves out is the domain's work: the checks
+of the permission matrix (only the scope test is kept), of the edit window and of the
+statuses each kind of roll line accepts, and the events.
+
+- ``GET /bench-baseline/sessions/{id}/roll`` and ``POST .../attendance``: the statements of
+  ``AuthService.authenticate``, ``AttendanceService.roll`` and ``AttendanceService.mark``
+  (one UPDATE per changed mark checking its version, as SQLAlchemy's unit of work sends
+  them, and the audit rows in one executemany), then the roll again, as the route does.
+- ``GET /bench-baseline/dashboard``: the first call for a staff member and filter records the
+  statements ``ReportingService.dashboard`` sends (over an engine of its own, so that the
+  measured one carries no listener); every call then authenticates and replays them in one
+  transaction, returning the raw rows (the figures are not assembled).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from typing import Any
+from uuid import UUID, uuid4
+from zoneinfo import ZoneInfo
+
+import attrs
+import sqlalchemy as sa
+from litestar import Request, get, post
+from psycopg.types.json import Jsonb
+from sqlalchemy import event
+
+from rocket_adapters.sql import tables as t
+from rocket_adapters.sql.database import Database
+from rocket_core.errors import AuthenticationFailed, Conflict, Forbidden, NotFound, ValidationError
+from rocket_core.events import EventBus
+from rocket_core.model import AttendanceStatus
+from rocket_core.services.base import actor_for
+from rocket_core.services.reports import ReportingService
+from rocket_entrypoints.http.routes.attendance import MarkedOut, MarksIn, RollLineOut
+
+#: ``1`` mounts these routes (bench/http.py starts the server with it).
+VARIABLE = "ROCKET_BENCH_BASELINE"
+PREFIX = "/bench-baseline"
+OPT = {"access": "staff", "baseline": True}
+
+
+def enabled() -> bool:
+    """Whether the environment asks for the baseline routes."""
+    return os.environ.get(VARIABLE) == "1"
+
+
+def _columns(table: sa.Table) -> str:
+    return ", ".join(f"{table.name}.{column.name}" for column in table.c)
+
+
+def _one(table: sa.Table, where: str) -> str:
+    return f"SELECT {_columns(table)} FROM {table.name} WHERE {where} LIMIT 1"
+
+
+def _list(table: sa.Table, where: str, order: str) -> str:
+    return f"SELECT {_columns(table)} FROM {table.name} WHERE {where} ORDER BY {order}"
+
+
+_ORG = "{0}.organisation_id = %(org)s"
+SET_ORGANISATION = "SELECT set_config('rocket.organisation_id', %(org)s, true)"
+STAFF_SESSION = _one(
+    t.staff_sessions,
+    _ORG.format("staff_sessions") + " AND staff_sessions.token_hash = %(hash)s"
+    " ORDER BY staff_sessions.id",
+)
+STAFF = _one(t.staff, _ORG.format("staff") + " AND staff.id = %(id)s")
+ASSIGNMENTS = {
+    name: _list(
+        table,
+        _ORG.format(name) + f" AND {name}.staff_id = %(id)s",
+        f"{name}.assigned_at, {name}.id",
+    )
+    for name, table in (
+        ("campus_staff", t.campus_staff),
+        ("cohort_staff", t.cohort_staff),
+        ("session_staff", t.session_staff),
+    )
+}
+SESSION = _one(t.sessions, _ORG.format("sessions") + " AND sessions.id = %(id)s")
+COHORT = _one(t.cohorts, _ORG.format("cohorts") + " AND cohorts.id = %(id)s")
+CAMPUS = _one(t.campuses, _ORG.format("campuses") + " AND campuses.id = %(id)s")
+ORGANISATION = _one(t.organisations, "organisations.id = %(org)s AND organisations.id = %(org)s")
+MARKS = _list(
+    t.attendances,
+    _ORG.format("attendances") + " AND attendances.session_id = %(id)s",
+    "attendances.recorded_at, attendances.id",
+)
+_MEMBER_STATES = ("dropped", "active", "transferred", "enrolled", "completed", "pending_payment")
+_HOLDING = frozenset({"pending_payment", "enrolled", "active"})
+ENROLMENTS = _list(
+    t.enrolments,
+    _ORG.format("enrolments")
+    + " AND enrolments.cohort_id = %(id)s AND enrolments.status IN ("
+    + ", ".join(f"%(status_{n})s" for n in range(len(_MEMBER_STATES)))
+    + ")",
+    "enrolments.enrolment_date, enrolments.id",
+)
+TRIALS = _list(
+    t.enrolments,
+    _ORG.format("enrolments") + " AND enrolments.trial_session_id = %(id)s",
+    "enrolments.enrolment_date, enrolments.id",
+)
+TOKENS = _list(
+    t.makeup_tokens,
+    _ORG.format("makeup_tokens") + " AND makeup_tokens.redeemed_session_id = %(id)s",
+    "makeup_tokens.redeemed_at, makeup_tokens.id",
+)
+#: As SQLAlchemy's unit of work writes a changed mark: the columns that changed, the version.
+UPDATE_MARK = (
+    "UPDATE attendances SET status=%(status)s, recorded_at=%(at)s, version=%(version)s"
+    " WHERE attendances.id = %(id)s AND attendances.version = %(was)s"
+)
+UPDATE_MARK_BY = (
+    "UPDATE attendances SET status=%(status)s, recorded_by_staff_id=%(by)s,"
+    " recorded_at=%(at)s, version=%(version)s"
+    " WHERE attendances.id = %(id)s AND attendances.version = %(was)s"
+)
+INSERT_MARK = (
+    "INSERT INTO attendances (id, organisation_id, session_id, student_id, enrolment_id,"
+    " status, check_in_time, check_out_time, notes, recorded_by_staff_id, recorded_at,"
+    " version) VALUES (%(id)s, %(org)s, %(session)s, %(student)s, %(enrolment)s, %(status)s,"
+    " NULL, NULL, %(notes)s, %(by)s, %(at)s, 1)"
+)
+INSERT_AUDIT = (
+    "INSERT INTO audit_log (id, organisation_id, actor_staff_id, action, entity_type,"
+    " entity_id, summary, changes, occurred_at) VALUES (%(id)s, %(org)s, %(actor)s,"
+    " 'attendance.mark', 'Attendance', %(entity)s, %(summary)s, %(changes)s, %(at)s)"
+)
+
+
+def _students(count: int) -> str:
+    ids = ", ".join(f"%(id_{n})s" for n in range(count))
+    where = _ORG.format("students") + f" AND students.id IN ({ids})"
+    return f"SELECT {_columns(t.students)} FROM students WHERE {where}"
+
+
+@attrs.frozen
+class _Who:
+    organisation_id: UUID
+    staff_id: UUID
+    role: str
+    campus_ids: frozenset[UUID]
+    cohort_ids: frozenset[UUID]
+    session_ids: frozenset[UUID]
+
+
+Cursor = Any
+
+
+@contextmanager
+def _transaction(container: Any) -> Iterator[Cursor]:
+    """A cursor on a pooled connection of the container's engine; committed at the end."""
+    connection = container.database().engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        yield cursor
+        connection.commit()
+    finally:
+        connection.close()
+
+
+def _fetch_one(cursor: Cursor, statement: str, **params: Any) -> dict[str, Any] | None:
+    cursor.execute(statement, params)
+    row = cursor.fetchone()
+    if row is None:
+        return None
+    return {d.name: v for d, v in zip(cursor.description, row, strict=True)}
+
+
+def _fetch_all(cursor: Cursor, statement: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    cursor.execute(statement, params)
+    names = [d.name for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _authenticate(request: Request[Any, Any, Any], container: Any) -> _Who:
+    """``AuthService.authenticate``'s statements: the session by its token's digest, the
+    staff member (twice, as the use case reads it), their assignments."""
+    header = request.headers.get("authorization", "")
+    token = header[7:].strip() if header[:7].lower() == "bearer " else ""
+    head, _, _ = token.partition(".")
+    try:
+        organisation_id = UUID(head)
+    except ValueError:
+        raise AuthenticationFailed("the session token is not valid: log in again") from None
+    org = str(organisation_id)
+    with _transaction(container) as cursor:
+        cursor.execute(SET_ORGANISATION, {"org": org})
+        found = _fetch_one(
+            cursor,
+            STAFF_SESSION,
+            org=organisation_id,
+            hash=hashlib.sha256(token.encode()).hexdigest(),
+        )
+        now = datetime.now(UTC)
+        if found is None or found["revoked_at"] is not None or found["expires_at"] <= now:
+            raise AuthenticationFailed("the session has expired or was ended: log in again")
+        staff = _fetch_one(cursor, STAFF, org=organisation_id, id=found["staff_id"])
+        if staff is None or not staff["is_active"]:
+            raise AuthenticationFailed("the account is deactivated")
+        _fetch_one(cursor, STAFF, org=organisation_id, id=staff["id"])
+        scopes = {
+            name: frozenset(
+                row[name.replace("_staff", "_id")]
+                for row in _fetch_all(
+                    cursor, statement, {"org": organisation_id, "id": staff["id"]}
+                )
+            )
+            for name, statement in ASSIGNMENTS.items()
+        }
+    return _Who(
+        organisation_id=organisation_id,
+        staff_id=staff["id"],
+        role=staff["role"],
+        campus_ids=scopes["campus_staff"],
+        cohort_ids=scopes["cohort_staff"],
+        session_ids=scopes["session_staff"],
+    )
+
+
+def _may(who: _Who, campus_id: UUID, cohort_id: UUID, session_id: UUID) -> None:
+    """The scope test of VIEW_ROSTER / TAKE_ATTENDANCE (the matrix itself is not read)."""
+    allowed = (
+        who.role == "super_admin"
+        or (who.role in ("campus_manager", "front_desk") and campus_id in who.campus_ids)
+        or (
+            who.role == "lead_instructor"
+            and (cohort_id in who.cohort_ids or session_id in who.session_ids)
+        )
+    )
+    if not allowed:
+        raise Forbidden("not your roll")
+
+
+@attrs.define
+class _Roll:
+    session: dict[str, Any]
+    cohort: dict[str, Any]
+    #: student id -> (kind, enrolment id, student row, mark row)
+    lines: list[tuple[str, UUID, dict[str, Any], dict[str, Any] | None]]
+
+
+def _read_roll(cursor: Cursor, who: _Who, session_id: UUID, *, settings: bool = False) -> _Roll:
+    """``AttendanceService.roll``'s statements, and the roll's rule on their rows."""
+    org = who.organisation_id
+    cursor.execute(SET_ORGANISATION, {"org": str(org)})
+    session = _fetch_one(cursor, SESSION, org=org, id=session_id)
+    if session is None:
+        raise NotFound("Session", session_id)
+    cohort = _fetch_one(cursor, COHORT, org=org, id=session["cohort_id"])
+    assert cohort is not None
+    campus = _fetch_one(cursor, CAMPUS, org=org, id=cohort["campus_id"])
+    assert campus is not None
+    _may(who, cohort["campus_id"], cohort["id"], session_id)
+    marks = {m["student_id"]: m for m in _fetch_all(cursor, MARKS, {"org": org, "id": session_id})}
+    statuses = {f"status_{n}": s for n, s in enumerate(_MEMBER_STATES)}
+    day, zone = session["scheduled_date"], ZoneInfo(campus["timezone"])
+    found: dict[UUID, tuple[str, UUID]] = {}
+    for e in _fetch_all(cursor, ENROLMENTS, {"org": org, "id": cohort["id"], **statuses}):
+        first = e["start_date"] or e["enrolment_date"].astimezone(zone).date()
+        ended = e["end_date"] is not None and day > e["end_date"]
+        started = e["start_date"] is not None and e["end_date"] is not None
+        if day >= first and not ended and (e["status"] in _HOLDING or started):
+            kind = "trial" if e["trial_session_id"] == session_id else "enrolled"
+            found.setdefault(e["student_id"], (kind, e["id"]))
+    for trial in _fetch_all(cursor, TRIALS, {"org": org, "id": session_id}):
+        if trial["status"] != "dropped" or trial["student_id"] in marks:
+            found.setdefault(trial["student_id"], ("trial", trial["id"]))
+    for token in _fetch_all(cursor, TOKENS, {"org": org, "id": session_id}):
+        found.setdefault(token["student_id"], ("makeup", token["enrolment_id"]))
+    for mark in marks.values():
+        kind = "makeup" if mark["status"] == "makeup" else "enrolled"
+        found.setdefault(mark["student_id"], (kind, mark["enrolment_id"]))
+    ids = {f"id_{n}": student for n, student in enumerate(found)}
+    students = _fetch_all(cursor, _students(len(ids)), {"org": org, **ids}) if ids else []
+    if settings:
+        _fetch_one(cursor, ORGANISATION, org=org)
+    students.sort(
+        key=lambda s: (
+            s["last_name"].casefold(),
+            (s["preferred_name"] or s["first_name"]).casefold(),
+            str(s["id"]),
+        )
+    )
+    lines = [(*found[s["id"]], s, marks.get(s["id"])) for s in students]
+    return _Roll(session=session, cohort=cohort, lines=lines)
+
+
+def _name(student: dict[str, Any]) -> str:
+    return f"{student['preferred_name'] or student['first_name']} {student['last_name']}"
+
+
+def _out(roll: _Roll) -> list[RollLineOut]:
+    return [
+        RollLineOut(
+            student_id=student["id"],
+            display_name=_name(student),
+            kind=kind,
+            enrolment_id=enrolment_id,
+            status=None if mark is None else AttendanceStatus(mark["status"]),
+            notes=None if mark is None else mark["notes"],
+            recorded_by_staff_id=None if mark is None else mark["recorded_by_staff_id"],
+            recorded_at=None if mark is None else mark["recorded_at"],
+        )
+        for kind, enrolment_id, student, mark in roll.lines
+    ]
+
+
+@get(
+    f"{PREFIX}/sessions/{{session_id:uuid}}/roll",
+    opt=OPT,
+    sync_to_thread=True,
+    include_in_schema=False,
+)
+def baseline_roll(
+    session_id: UUID, request: Request[Any, Any, Any], container: Any
+) -> list[RollLineOut]:
+    """The roll: what ``GET /sessions/{id}/roll`` does, on the same statements."""
+    who = _authenticate(request, container)
+    with _transaction(container) as cursor:
+        return _out(_read_roll(cursor, who, session_id))
+
+
+@post(
+    f"{PREFIX}/sessions/{{session_id:uuid}}/attendance",
+    opt=OPT,
+    sync_to_thread=True,
+    include_in_schema=False,
+    status_code=200,
+)
+def baseline_mark(
+    session_id: UUID, data: MarksIn, request: Request[Any, Any, Any], container: Any
+) -> MarkedOut:
+    """Marking: what ``POST /sessions/{id}/attendance`` does, on the same statements."""
+    who = _authenticate(request, container)
+    if who.role == "teaching_assistant":
+        raise Forbidden("the baseline takes no approvals")
+    wanted = {item.student_id: item for item in data.marks}
+    if not wanted:
+        raise ValidationError("marks", "must name at least one student")
+    now = datetime.now(UTC)
+    with _transaction(container) as cursor:
+        roll = _read_roll(cursor, who, session_id, settings=True)
+        on_roll = {student["id"]: (student, mark) for _, _, student, mark in roll.lines}
+        enrolment_of = {student["id"]: enrolment for _, enrolment, student, _ in roll.lines}
+        audits = []
+        changed = 0
+        for student_id, item in wanted.items():
+            if student_id not in on_roll:
+                raise ValidationError(
+                    "Attendance.student_id", f"student {student_id} is not on this session's roll"
+                )
+            student, mark = on_roll[student_id]
+            before = None if mark is None else mark["status"]
+            notes = None if mark is None else mark["notes"]
+            if before == item.status.value and item.notes in (None, notes):
+                continue
+            if mark is None:
+                mark_id = uuid4()
+                cursor.execute(
+                    INSERT_MARK,
+                    {
+                        "id": mark_id,
+                        "org": who.organisation_id,
+                        "session": session_id,
+                        "student": student_id,
+                        "enrolment": enrolment_of[student_id],
+                        "status": item.status.value,
+                        "notes": item.notes,
+                        "by": who.staff_id,
+                        "at": now,
+                    },
+                )
+            else:
+                mark_id = mark["id"]
+                cursor.execute(
+                    UPDATE_MARK if mark["recorded_by_staff_id"] == who.staff_id else UPDATE_MARK_BY,
+                    {
+                        "status": item.status.value,
+                        "by": who.staff_id,
+                        "at": now,
+                        "version": mark["version"] + 1,
+                        "id": mark_id,
+                        "was": mark["version"],
+                    },
+                )
+                if cursor.rowcount != 1:
+                    raise Conflict("the mark changed meanwhile")
+            changed += 1
+            name = _name(student)
+            audits.append(
+                {
+                    "id": uuid4(),
+                    "org": who.organisation_id,
+                    "actor": who.staff_id,
+                    "entity": mark_id,
+                    "summary": f"{name} marked {item.status.value} at session"
+                    f" {roll.session['session_number']} of {roll.cohort['name']}"
+                    + ("" if before is None else f" (was {before})"),
+                    "changes": Jsonb({"status": [before, item.status.value]}),
+                    "at": now,
+                }
+            )
+        if audits:
+            cursor.executemany(INSERT_AUDIT, audits)
+    with _transaction(container) as cursor:
+        return MarkedOut(changed=changed, roll=_out(_read_roll(cursor, who, session_id)))
+
+
+# -- the dashboard -------------------------------------------------------------------------------
+
+_recorded: dict[tuple[UUID, UUID, UUID | None], list[tuple[str, Any]]] = {}
+_recording = threading.local()
+_lock = threading.Lock()
+_databases: dict[str, Database] = {}
+
+
+def _record(container: Any, who: _Who, campus_id: UUID | None) -> list[tuple[str, Any]]:
+    """The statements ``ReportingService.dashboard`` sends for ``who`` and ``campus_id``,
+    recorded over an engine of their own."""
+    settings = container.settings()
+    with _lock:
+        database = _databases.get("dashboard")
+        if database is None:
+            database = _databases["dashboard"] = Database(
+                settings.database_url, app_role=settings.database_role
+            )
+
+            @event.listens_for(database.engine, "before_cursor_execute")
+            def keep(
+                _c: Any, _cu: Any, statement: str, parameters: Any, _x: Any, _many: bool
+            ) -> None:
+                found = getattr(_recording, "statements", None)
+                if found is not None:
+                    found.append((statement, parameters))
+
+    actor = actor_for(database.unit_of_work, who.organisation_id, who.staff_id)
+    service = ReportingService(database.unit_of_work, container.clock(), EventBus())
+    statements: list[tuple[str, Any]] = []
+    _recording.statements = statements
+    try:
+        service.dashboard(actor, campus_id=campus_id)
+    finally:
+        _recording.statements = None
+    return statements
+
+
+def _cell(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
+
+
+@get(f"{PREFIX}/dashboard", opt=OPT, sync_to_thread=True, include_in_schema=False)
+def baseline_dashboard(
+    request: Request[Any, Any, Any], container: Any, campus_id: UUID | None = None
+) -> dict[str, list[list[Any]]]:
+    """The dashboard's statements (recorded on the first call), replayed; the raw rows."""
+    who = _authenticate(request, container)
+    key = (who.organisation_id, who.staff_id, campus_id)
+    statements = _recorded.get(key)
+    if statements is None:
+        statements = _recorded[key] = _record(container, who, campus_id)
+    results: list[list[Any]] = []
+    with _transaction(container) as cursor:
+        for statement, parameters in statements:
+            cursor.execute(statement, parameters)
+            rows: Sequence[Any] = cursor.fetchall() if cursor.description else []
+            results.append([[_cell(v) for v in row] for row in rows])
+    return {"results": results}
+
+
+ROUTES = [baseline_roll, baseline_mark, baseline_dashboard]
