@@ -362,6 +362,7 @@ enrolments = _tenant_table(
     sa.Index("idx_enrolment_status", "status"),
     sa.Index("idx_enrolment_offer", "status", "offer_expires_at"),
     sa.Index("idx_enrolment_cohort_status", "cohort_id", "status"),
+    sa.Index("idx_enrolment_trial_session", "trial_session_id"),
     refs={
         "student_id": "students",
         "cohort_id": "cohorts",
@@ -388,6 +389,7 @@ makeup_tokens = _tenant_table(
     sa.Index("idx_makeup_token_student", "student_id", "status"),
     sa.Index("idx_makeup_token_enrolment", "enrolment_id"),
     sa.Index("idx_makeup_token_expiry", "status", "expires_on"),
+    sa.Index("idx_makeup_token_redeemed_session", "redeemed_session_id"),
     refs={
         "student_id": "students",
         "enrolment_id": "enrolments",
