@@ -11,10 +11,12 @@ no stack trace or SQL ever reaches a response (it is logged instead).
 from __future__ import annotations
 
 import logging
-from typing import Any
+import re
+from typing import Any, TypedDict
 
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from rocket_adapters.stripe.webhooks import WebhookRejected
@@ -91,20 +93,37 @@ def on_http_error(_: Request[Any, Any, Any], error: Exception) -> Response[dict[
     status = error.status_code
     if isinstance(error, ValidationException):
         errors = [
-            {"field": item.get("key"), "message": item.get("message"), "in": item.get("source")}
+            _field_error(item)
             for item in (error.extra if isinstance(error.extra, list) else [])
             if isinstance(item, dict)
         ]
         fields = ", ".join(str(item["field"]) for item in errors if item["field"])
-        detail = (
-            f"invalid {fields}: " + "; ".join(str(item["message"]) for item in errors)
-            if errors
-            else str(error.detail)
-        )
+        messages = "; ".join(str(item["message"]) for item in errors)
+        if not errors:
+            detail = str(error.detail)
+        else:
+            detail = f"invalid {fields}: {messages}" if fields else messages
         return problem(400, detail, errors=errors)
     if status == HTTP_500_INTERNAL_SERVER_ERROR:
         return on_unexpected(_, error)
     return problem(status, str(error.detail))
+
+
+_MISSING = re.compile(r"Object missing required field `([^`]+)`")
+
+
+def _field_error(item: dict[str, Any]) -> dict[str, Any]:
+    """One entry of a validation error, naming the field itself: Litestar names a missing
+    field's parent (``data`` for the body) and an absent body ``'data'``."""
+    field, message = item.get("key"), str(item.get("message"))
+    missing = _MISSING.fullmatch(message)
+    if missing is not None:
+        name = missing.group(1)
+        field = name if field in (None, "data") else f"{field}.{name}"
+        message = "is required"
+    elif field == "data" and message == "'data'":
+        field, message = None, "a JSON body is required"
+    return {"field": field, "message": message, "in": item.get("source")}
 
 
 def on_unexpected(_: Request[Any, Any, Any], error: Exception) -> Response[dict[str, Any]]:
@@ -113,10 +132,46 @@ def on_unexpected(_: Request[Any, Any, Any], error: Exception) -> Response[dict[
     return problem(HTTP_500_INTERNAL_SERVER_ERROR, "something went wrong; it has been logged")
 
 
+#: One field of a 400 and what is wrong with it.
+FieldProblem = TypedDict("FieldProblem", {"field": str | None, "message": str, "in": str | None})
+
+
+class _ProblemRequired(TypedDict):
+    type: str
+    title: str
+    status: int
+    detail: str
+
+
+class Problem(_ProblemRequired, total=False):
+    """RFC 9457 problem details, as documented in the OpenAPI document: ``field`` names the
+    field a 422 is about, ``errors`` a 400's fields and what is wrong with each."""
+
+    field: str | None
+    errors: list[FieldProblem]
+
+
+def problem_spec(status: int) -> ResponseSpec:
+    """The OpenAPI response of a problem with ``status``."""
+    return ResponseSpec(
+        data_container=Problem,
+        description=_TITLES.get(status, "Error"),
+        media_type=PROBLEM_JSON,
+        generate_examples=False,
+    )
+
+
 EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
     RocketError: on_domain_error,
     HTTPException: on_http_error,
     Exception: on_unexpected,
 }
 
-__all__ = ["EXCEPTION_HANDLERS", "PROBLEM_JSON", "MediaType", "problem"]
+__all__ = [
+    "EXCEPTION_HANDLERS",
+    "PROBLEM_JSON",
+    "MediaType",
+    "Problem",
+    "problem",
+    "problem_spec",
+]

@@ -20,7 +20,7 @@ from typing import Any
 
 from litestar import Request
 from litestar.connection import ASGIConnection
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import Message, Scope
 
 from rocket_core.errors import AuthenticationFailed, Forbidden, TooManyAttempts
 from rocket_core.services.auth import Authenticated, AuthService
@@ -30,6 +30,8 @@ CSRF_HEADER = "x-csrf-token"
 LOGIN_LIMIT = 5
 LOGIN_WINDOW = 15 * 60
 _UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+#: How many accounts and addresses the throttle remembers before it forgets the quiet ones.
+_SWEEP_AT = 1024
 
 
 def token_of(connection: ASGIConnection[Any, Any, Any, Any]) -> tuple[str | None, bool]:
@@ -62,6 +64,7 @@ class LoginThrottle:
         self.window = window
         self._failures: defaultdict[str, deque[float]] = defaultdict(deque)
         self._lock = threading.Lock()
+        self._sweep_at = _SWEEP_AT
 
     def check(self, email: str, address: str | None) -> None:
         """TooManyAttempts when the account or the address used up its failures."""
@@ -80,7 +83,12 @@ class LoginThrottle:
         now = time.monotonic()
         with self._lock:
             for key in self._keys(email, address):
-                self._recent(key, now).append(now)
+                self._recent(key, now)
+                self._failures[key].append(now)
+            if len(self._failures) > self._sweep_at:  # forget the keys that went quiet
+                for key in list(self._failures):
+                    self._recent(key, now)
+                self._sweep_at = max(_SWEEP_AT, 2 * len(self._failures))
 
     def succeeded(self, email: str) -> None:
         """A good login clears the account's count (not the address's)."""
@@ -94,9 +102,15 @@ class LoginThrottle:
         return keys
 
     def _recent(self, key: str, now: float) -> deque[float]:
-        failures = self._failures[key]
+        """The key's failures in the window; a key with none is forgotten (so that the
+        e-mails and addresses of every attempt do not pile up in the process)."""
+        failures = self._failures.get(key)
+        if failures is None:
+            return deque()
         while failures and failures[0] <= now - self.window:
             failures.popleft()
+        if not failures:
+            del self._failures[key]
         return failures
 
 
@@ -118,26 +132,18 @@ _DOCS_CSP = (
 )
 
 
-def security_headers(app: ASGIApp) -> ASGIApp:
-    """ASGI middleware adding the security headers to every response."""
-
-    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if str(scope["type"]) != "http":
-            await app(scope, receive, send)
-            return
-        docs = scope["path"].startswith("/schema")
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                present = {name.lower() for name, _ in headers}
-                extra = [pair for pair in _HEADERS if pair[0] not in present]
-                extra.append((b"content-security-policy", _DOCS_CSP if docs else _API_CSP))
-                if not docs and b"cache-control" not in present:
-                    extra.append((b"cache-control", b"no-store"))
-                message["headers"] = headers + extra
-            await send(message)
-
-        await app(scope, receive, send_with_headers)
-
-    return middleware
+def security_headers(message: Message, scope: Scope) -> None:
+    """A ``before_send`` hook adding the security headers to every response: Litestar runs
+    it for everything the app sends, also the errors raised before a route is found (404,
+    405) which route middleware never sees."""
+    if message["type"] != "http.response.start":
+        return
+    docs = str(scope.get("path", "")).startswith("/schema")
+    headers = list(message.get("headers", []))
+    present = {bytes(name).lower() for name, _ in headers}
+    extra = [pair for pair in _HEADERS if pair[0] not in present]
+    if b"content-security-policy" not in present:
+        extra.append((b"content-security-policy", _DOCS_CSP if docs else _API_CSP))
+    if not docs and b"cache-control" not in present:
+        extra.append((b"cache-control", b"no-store"))
+    message["headers"] = headers + extra

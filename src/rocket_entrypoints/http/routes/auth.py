@@ -64,7 +64,13 @@ def _me(actor: Actor) -> Me:
 def login_route(throttle: LoginThrottle) -> Any:
     """The login handler, with the app's throttle."""
 
-    @post("/auth/login", opt=PUBLIC, sync_to_thread=True, tags=["auth"], status_code=200)
+    @post(
+        "/auth/login",
+        opt={**PUBLIC, "problems": (401, 429)},
+        sync_to_thread=True,
+        tags=["auth"],
+        status_code=200,
+    )
     def login(
         data: Credentials, request: Request[Any, Any, Any], auth: AuthService
     ) -> Response[SessionOut]:
@@ -95,28 +101,33 @@ def login_route(throttle: LoginThrottle) -> Any:
             secure=True,
             samesite="strict",
             path="/",
-            max_age=int(
-                (session.expires_at - datetime.now(session.expires_at.tzinfo)).total_seconds()
-            ),
+            # the service's clock, not the process's: they differ in tests and embedders
+            max_age=max(int((session.expires_at - auth.clock.now()).total_seconds()), 0),
         )
         return Response(body, cookies=[cookie])
 
     return login
 
 
-@post("/auth/logout", opt=STAFF, sync_to_thread=True, tags=["auth"], status_code=204)
-def logout(
-    request: Request[Any, Any, Any], auth: AuthService, session: Authenticated
-) -> Response[None]:
+#: The logout response's cookie: the session cookie, emptied and expired.
+_CLEARED = Cookie(
+    key=COOKIE, value="", max_age=0, httponly=True, secure=True, samesite="strict", path="/"
+)
+
+
+@post(
+    "/auth/logout",
+    opt=STAFF,
+    sync_to_thread=True,
+    tags=["auth"],
+    status_code=204,
+    response_cookies=[_CLEARED],
+)
+def logout(request: Request[Any, Any, Any], auth: AuthService, session: Authenticated) -> None:
     """End this session (the cookie is cleared too)."""
     token, _ = token_of(request)
     if token is not None:
         auth.logout(token)
-    return Response(
-        None,
-        status_code=204,
-        cookies=[Cookie(key=COOKIE, value="", max_age=0, httponly=True, secure=True, path="/")],
-    )
 
 
 @get("/auth/me", opt=STAFF, sync_to_thread=False, tags=["auth"])

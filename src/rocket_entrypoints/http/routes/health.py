@@ -25,7 +25,7 @@ def healthz() -> Health:
     return Health(status="ok")
 
 
-@get("/readyz", opt=PUBLIC, sync_to_thread=True, tags=["health"])
+@get("/readyz", opt={**PUBLIC, "problems": (503,)}, sync_to_thread=True, tags=["health"])
 def readyz(container: Any) -> Health:
     """The database answers (503 when it does not)."""
     settings = container.settings()
