@@ -4,8 +4,9 @@ holding the large demo school, our routes against baseline routes running the sa
 The school is ``rocket demo --size large``'s (``rocket_entrypoints.demo.large``: 20 campuses,
 2,000 cohorts, 40,000 students, week 5 of the term), written with COPY into a fresh database
 on ROCKET_BENCH_DATABASE_URL's server, then VACUUM ANALYZE. The app is started as a
-deployment would run it (``uvicorn rocket_entrypoints.http.asgi:app`` on 127.0.0.1 and a free
-port, ``WORKERS`` worker processes, the application role under row-level security), with
+deployment would run it (``rocket serve`` on 127.0.0.1 and a free port, ``WORKERS`` worker
+processes with ``ROCKET_DATABASE_POOL_SIZE`` connections and request threads each, the
+application role under row-level security), with
 ``ROCKET_BENCH_BASELINE=1`` so that it also serves ``/api/v1/bench-baseline/...``
 (``rocket_entrypoints.http.bench_baseline``): the same handlers' work on the same
 statements, written by hand on a pooled psycopg connection, with no domain layer.
@@ -136,11 +137,13 @@ class Server:
         port = free_port()
         log_file = Path(tempfile.mkstemp(prefix="rocket-bench-http-", suffix=".log")[1])
         env = {**os.environ, "ROCKET_DATABASE_URL": url, BASELINE_VARIABLE: "1"}
+        # as a deployment runs it: `rocket serve` (uvicorn with TCP_NODELAY on every
+        # connection: rocket_entrypoints.http.server)
         command = [
             sys.executable,
             "-m",
-            "uvicorn",
-            "rocket_entrypoints.http.asgi:app",
+            "rocket_entrypoints.cli",
+            "serve",
             "--host",
             "127.0.0.1",
             "--port",
@@ -148,8 +151,6 @@ class Server:
             "--workers",
             str(WORKERS),
             "--no-access-log",
-            "--log-level",
-            "warning",
         ]
         with log_file.open("wb") as output:
             process = subprocess.Popen(

@@ -120,6 +120,17 @@ class CampusRepository(Repository[Campus]):
         """Campuses ordered by name."""
 
 
+@attrs.frozen(kw_only=True)
+class StaffAccess:
+    """A staff member with the campuses, cohorts and sessions they are assigned to: what
+    an Actor is built from (``rocket_core.services.base.load_actor``)."""
+
+    staff: Staff
+    campus_ids: frozenset[UUID] = frozenset()
+    cohort_ids: frozenset[UUID] = frozenset()
+    session_ids: frozenset[UUID] = frozenset()
+
+
 class StaffRepository(Repository[Staff]):
     """Staff accounts."""
 
@@ -132,6 +143,10 @@ class StaffRepository(Repository[Staff]):
     @abstractmethod
     def list(self, *, role: StaffRole | None = None, active_only: bool = False) -> list[Staff]:
         """Staff ordered by last then first name."""
+
+    @abstractmethod
+    def find_access(self, staff_id: UUID) -> StaffAccess | None:
+        """The staff member with their assignments, or None (SQL: one query)."""
 
 
 class CampusStaffRepository(AssociationRepository[CampusStaff]):
@@ -212,6 +227,17 @@ class SessionRepository(Repository[Session]):
         """A cohort's sessions ordered by session number."""
 
     @abstractmethod
+    def find_with_cohort(self, session_id: UUID) -> tuple[Session, Cohort, Campus] | None:
+        """The session with its cohort and the cohort's campus (SQL: one query), or None."""
+
+    def get_with_cohort(self, session_id: UUID) -> tuple[Session, Cohort, Campus]:
+        """``find_with_cohort``; NotFound if there is no such session."""
+        found = self.find_with_cohort(session_id)
+        if found is None:
+            raise NotFound(self.entity_name, session_id)
+        return found
+
+    @abstractmethod
     def list_between(self, first_day: date, last_day: date) -> list[Session]:
         """Sessions scheduled from ``first_day`` to ``last_day`` inclusive, by date and time."""
 
@@ -286,6 +312,13 @@ class EnrolmentRepository(Repository[Enrolment]):
     @abstractmethod
     def list_trials_for_session(self, session_id: UUID) -> list[Enrolment]:
         """Trial enrolments booked into a session, in arrival order."""
+
+    @abstractmethod
+    def list_for_roll(
+        self, cohort_id: UUID, session_id: UUID, statuses: Collection[EnrolmentStatus]
+    ) -> list[Enrolment]:
+        """What a session's roll is made of, in arrival order: the cohort's enrolments of
+        ``statuses`` and the session's trials (any status); SQL: one query."""
 
     @abstractmethod
     def list_lapsed_offers(self, now: datetime) -> list[Enrolment]:
@@ -566,6 +599,11 @@ class StaffSessionRepository(Repository[StaffSession]):
     @abstractmethod
     def list_live_for_staff(self, staff_id: UUID, now: datetime) -> list[StaffSession]:
         """A staff member's sessions that are neither revoked nor expired at ``now``."""
+
+    @abstractmethod
+    def find_signed_in(self, token_hash: str) -> tuple[StaffSession, StaffAccess] | None:
+        """The session whose token has this digest with its staff member and their
+        assignments, or None: what every authenticated request reads (SQL: one query)."""
 
 
 class LoginDirectory(ABC):

@@ -86,6 +86,7 @@ class Container(containers.DeclarativeContainer):
         Database,
         settings.provided.database_url,
         app_role=settings.provided.database_role,
+        pool_size=settings.provided.database_pool_size,
     )
     #: organisation_id -> UnitOfWork, over the configured persistence.
     make_uow = providers.Selector(

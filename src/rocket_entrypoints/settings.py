@@ -17,6 +17,9 @@ from sqlalchemy.exc import ArgumentError
 
 DATABASE_URL_VARIABLE = "ROCKET_DATABASE_URL"
 DATABASE_ROLE_VARIABLE = "ROCKET_DATABASE_ROLE"
+DATABASE_POOL_SIZE_VARIABLE = "ROCKET_DATABASE_POOL_SIZE"
+#: Connections each process keeps open (and the HTTP worker's request threads).
+DEFAULT_DATABASE_POOL_SIZE = 10
 DEFAULT_DATABASE_URL = "sqlite:///rocket.db"
 DEFAULT_DATABASE_ROLE = "rocket_app"
 STRIPE_SECRET_KEY_VARIABLE = "ROCKET_STRIPE_SECRET_KEY"
@@ -82,6 +85,20 @@ def _check_port(_instance: Any, _attribute: Any, value: int) -> None:
         raise SettingsError(f"{SMTP_PORT_VARIABLE}={value!r}: a port number from 1 to 65535")
 
 
+def _check_pool_size(_instance: Any, _attribute: Any, value: int) -> None:
+    if not isinstance(value, int) or not 1 <= value <= 100:
+        raise SettingsError(f"{DATABASE_POOL_SIZE_VARIABLE}={value!r}: a number from 1 to 100")
+
+
+def _pool_size(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise SettingsError(
+            f"{DATABASE_POOL_SIZE_VARIABLE}={text!r}: a number from 1 to 100"
+        ) from None
+
+
 def _port(text: str) -> int:
     try:
         return int(text)
@@ -112,6 +129,10 @@ class Settings:
     (``SET ROLE``), which row-level security applies to; the migrations create it. Default
     ``rocket_app``. SQLite ignores it.
 
+    ``database_pool_size`` (``ROCKET_DATABASE_POOL_SIZE``): the database connections each
+    process keeps open, default 10; an HTTP worker also runs at most this many requests at
+    once (its request threads), so that a request never waits for a connection to be opened.
+
     ``stripe_secret_key`` (``ROCKET_STRIPE_SECRET_KEY``): card payments through Stripe when
     set; without it Rocket uses the offline gateway (cash, bank transfer and cheque recorded by
     staff; card operations refused). ``stripe_webhook_secret``
@@ -130,6 +151,9 @@ class Settings:
 
     database_url: str = attrs.field(default=DEFAULT_DATABASE_URL, validator=_check_database_url)
     database_role: str = attrs.field(default=DEFAULT_DATABASE_ROLE, validator=_check_database_role)
+    database_pool_size: int = attrs.field(
+        default=DEFAULT_DATABASE_POOL_SIZE, validator=_check_pool_size
+    )
     stripe_secret_key: str | None = attrs.field(default=None, repr=False)
     stripe_webhook_secret: str | None = attrs.field(default=None, repr=False)
     stripe_api_base: str | None = attrs.field(default=None)
@@ -151,6 +175,9 @@ class Settings:
         return cls(
             database_url=env.get(DATABASE_URL_VARIABLE, DEFAULT_DATABASE_URL),
             database_role=env.get(DATABASE_ROLE_VARIABLE, DEFAULT_DATABASE_ROLE),
+            database_pool_size=_pool_size(
+                env.get(DATABASE_POOL_SIZE_VARIABLE) or str(DEFAULT_DATABASE_POOL_SIZE)
+            ),
             stripe_secret_key=env.get(STRIPE_SECRET_KEY_VARIABLE) or None,
             stripe_webhook_secret=env.get(STRIPE_WEBHOOK_SECRET_VARIABLE) or None,
             stripe_api_base=env.get(STRIPE_API_BASE_VARIABLE) or None,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from uuid import UUID
 
 from rocket_core import model as m
@@ -72,6 +72,23 @@ class MemoryStaffRepository(MemoryRepository[m.Staff], ports.StaffRepository):
             lambda s: (role is None or s.role is role) and (s.is_active or not active_only),
             lambda s: (s.last_name, s.first_name, s.id),
         )
+
+    def find_access(self, staff_id: UUID) -> ports.StaffAccess | None:
+        staff = self.find(staff_id)
+        return None if staff is None else _access(self._uow, staff)
+
+
+def _access(uow: MemoryUnitOfWork, staff: m.Staff) -> ports.StaffAccess:
+    def assigned(cls: type[Any], column: str) -> frozenset[UUID]:
+        rows = uow.select(cls, lambda a: a.staff_id == staff.id)
+        return frozenset(getattr(a, column) for a in rows)
+
+    return ports.StaffAccess(
+        staff=staff,
+        campus_ids=assigned(m.CampusStaff, "campus_id"),
+        cohort_ids=assigned(m.CohortStaff, "cohort_id"),
+        session_ids=assigned(m.SessionStaff, "session_id"),
+    )
 
 
 class MemoryCampusStaffRepository(
@@ -152,6 +169,14 @@ class MemorySessionRepository(MemoryRepository[m.Session], ports.SessionReposito
         return self._uow.select(
             m.Session, lambda s: s.cohort_id == cohort_id, lambda s: s.session_number
         )
+
+    def find_with_cohort(self, session_id: UUID) -> tuple[m.Session, m.Cohort, m.Campus] | None:
+        session = self.find(session_id)
+        cohort = None if session is None else self._uow.load(m.Cohort, session.cohort_id)
+        campus = None if cohort is None else self._uow.load(m.Campus, cohort.campus_id)
+        if session is None or cohort is None or campus is None:
+            return None
+        return session, cohort, campus
 
     def list_between(self, first_day: date, last_day: date) -> list[m.Session]:
         return self._uow.select(
@@ -245,6 +270,19 @@ class MemoryEnrolmentRepository(MemoryRepository[m.Enrolment], ports.EnrolmentRe
         return self._uow.select(
             m.Enrolment,
             lambda e: e.trial_session_id == session_id,
+            lambda e: (e.enrolment_date, e.id),
+        )
+
+    def list_for_roll(
+        self, cohort_id: UUID, session_id: UUID, statuses: Collection[EnrolmentStatus]
+    ) -> list[m.Enrolment]:
+        wanted = frozenset(statuses)
+        return self._uow.select(
+            m.Enrolment,
+            lambda e: (
+                (e.cohort_id == cohort_id and e.status in wanted)
+                or e.trial_session_id == session_id
+            ),
             lambda e: (e.enrolment_date, e.id),
         )
 
@@ -553,6 +591,13 @@ class MemoryStaffSessionRepository(MemoryRepository[m.StaffSession], ports.Staff
             lambda s: s.staff_id == staff_id and s.is_live(now),
             lambda s: (s.created_at, s.id),
         )
+
+    def find_signed_in(self, token_hash: str) -> tuple[m.StaffSession, ports.StaffAccess] | None:
+        session = self.find_by_token_hash(token_hash)
+        staff = None if session is None else self._uow.load(m.Staff, session.staff_id)
+        if session is None or staff is None:
+            return None
+        return session, _access(self._uow, staff)
 
 
 class MemoryAuditLog(MemoryRepository[m.AuditEntry], ports.AuditLog):

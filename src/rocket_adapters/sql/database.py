@@ -19,11 +19,13 @@ import sqlalchemy as sa
 from sqlalchemy import event, orm
 
 from rocket_adapters.sql.mapping import start_mappers
-from rocket_adapters.sql.unit_of_work import SqlUnitOfWork
+from rocket_adapters.sql.unit_of_work import UNIT_OF_WORK, SqlUnitOfWork
 
 #: The role the application works as on Postgres (created by the migrations).
 DEFAULT_APP_ROLE = "rocket_app"
 _ROLE = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+#: Connections a Database keeps open (``ROCKET_DATABASE_POOL_SIZE``).
+DEFAULT_POOL_SIZE = 10
 #: How long SQLite waits for another writer before giving up (seconds).
 SQLITE_BUSY_TIMEOUT = 10
 
@@ -89,14 +91,32 @@ def _set_role(engine: sa.Engine, role: str) -> None:
         dbapi_connection.commit()
 
 
+def _before_flush(session: orm.Session, _context: Any, _instances: Any) -> None:
+    unit_of_work = session.info.get(UNIT_OF_WORK)
+    if unit_of_work is not None:
+        unit_of_work.bump_versions(session)
+
+
 class Database:
     """One database: its engine and the units of work over it (what the container holds)."""
 
-    def __init__(self, url: str | sa.URL, *, app_role: str | None = DEFAULT_APP_ROLE) -> None:
+    def __init__(
+        self,
+        url: str | sa.URL,
+        *,
+        app_role: str | None = DEFAULT_APP_ROLE,
+        pool_size: int = DEFAULT_POOL_SIZE,
+    ) -> None:
         start_mappers()
-        self.engine = make_engine(url, app_role=app_role)
+        # Connections beyond the pool are opened for a burst and closed after it (a Postgres
+        # backend started per request): the pool is sized to the threads that use it.
+        pooled = not (is_sqlite(url) and sa.make_url(url).database in (None, "", ":memory:"))
+        options = {"pool_size": pool_size, "max_overflow": pool_size} if pooled else {}
+        self.engine = make_engine(url, app_role=app_role, **options)
         self.dialect = self.engine.dialect.name
         self.sessions = orm.sessionmaker(self.engine, expire_on_commit=False, autoflush=True)
+        # one listener for every session (listening per session costs more than a query)
+        event.listen(self.sessions, "before_flush", _before_flush)
 
     def unit_of_work(self, organisation_id: UUID) -> SqlUnitOfWork:
         """A unit of work for one organisation (a UnitOfWorkFactory)."""

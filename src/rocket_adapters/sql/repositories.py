@@ -95,6 +95,48 @@ class SqlStaffRepository(SqlRepository[m.Staff], ports.StaffRepository):
             where.append(self.c.role == role)
         return self._list(*where, order=[self.c.last_name, self.c.first_name])
 
+    def find_access(self, staff_id: UUID) -> ports.StaffAccess | None:
+        org = self._uow.organisation_id
+        assigned = _assignments(org, sa.literal(staff_id, sa.Uuid()))
+        statement = (
+            sa.select(m.Staff, assigned.c.kind, assigned.c.ref)
+            .outerjoin(assigned, sa.true())
+            .where(self.c.organisation_id == org, self.c.id == staff_id)
+        )
+        rows = self._uow.tuples(statement)
+        return _access(rows[0][0], [(kind, ref) for _, kind, ref in rows]) if rows else None
+
+
+def _assignments(organisation_id: UUID, staff_id: Any) -> sa.Subquery:
+    """A staff member's campus, cohort and session assignments as (kind, ref) rows; each
+    table read by its staff index (``staff_id``: a value or a scalar subquery)."""
+    parts = [
+        sa.select(sa.literal(kind).label("kind"), table.c[f"{kind}_id"].label("ref")).where(
+            table.c.organisation_id == organisation_id, table.c.staff_id == staff_id
+        )
+        for kind, table in (
+            ("campus", t.campus_staff),
+            ("cohort", t.cohort_staff),
+            ("session", t.session_staff),
+        )
+    ]
+    return sa.union_all(*parts).subquery("assigned")
+
+
+def _access(
+    staff: m.Staff, assignments: Sequence[tuple[str | None, UUID | None]]
+) -> ports.StaffAccess:
+    ids: dict[str | None, set[UUID]] = {"campus": set(), "cohort": set(), "session": set()}
+    for kind, ref in assignments:
+        if kind is not None and ref is not None:
+            ids[kind].add(ref)
+    return ports.StaffAccess(
+        staff=staff,
+        campus_ids=frozenset(ids["campus"]),
+        cohort_ids=frozenset(ids["cohort"]),
+        session_ids=frozenset(ids["session"]),
+    )
+
 
 class SqlCampusStaffRepository(
     SqlAssociationRepository[m.CampusStaff], ports.CampusStaffRepository
@@ -167,6 +209,23 @@ class SqlSessionRepository(SqlRepository[m.Session], ports.SessionRepository):
     def list_for_cohort(self, cohort_id: UUID) -> list[m.Session]:
         return self._list(self.c.cohort_id == cohort_id, order=[self.c.session_number])
 
+    def find_with_cohort(self, session_id: UUID) -> tuple[m.Session, m.Cohort, m.Campus] | None:
+        org = self._uow.organisation_id
+        cohort, campus = TABLE_OF[m.Cohort].c, TABLE_OF[m.Campus].c
+        statement = (
+            sa.select(m.Session, m.Cohort, m.Campus)
+            .join(m.Cohort, cohort.id == self.c.cohort_id)
+            .join(m.Campus, campus.id == cohort.campus_id)
+            .where(
+                self.c.organisation_id == org,
+                self.c.id == session_id,
+                cohort.organisation_id == org,
+                campus.organisation_id == org,
+            )
+        )
+        rows = self._uow.tuples(statement)
+        return (rows[0][0], rows[0][1], rows[0][2]) if rows else None
+
     def list_between(self, first_day: date, last_day: date) -> list[m.Session]:
         return self._list(
             self.c.scheduled_date.between(first_day, last_day),
@@ -229,6 +288,15 @@ class SqlEnrolmentRepository(SqlRepository[m.Enrolment], ports.EnrolmentReposito
 
     def list_for_student(self, student_id: UUID) -> list[m.Enrolment]:
         return self._list(self.c.student_id == student_id, order=[self.c.enrolment_date])
+
+    def list_for_roll(
+        self, cohort_id: UUID, session_id: UUID, statuses: Collection[EnrolmentStatus]
+    ) -> list[m.Enrolment]:
+        members = sa.and_(self.c.cohort_id == cohort_id, self.c.status.in_(list(statuses)))
+        return self._list(
+            sa.or_(members, self.c.trial_session_id == session_id),
+            order=[self.c.enrolment_date],
+        )
 
     def find_live(self, student_id: UUID, cohort_id: UUID) -> m.Enrolment | None:
         return self._first(
@@ -532,6 +600,31 @@ class SqlStaffSessionRepository(SqlRepository[m.StaffSession], ports.StaffSessio
             self.c.expires_at > now,
             order=[self.c.created_at],
         )
+
+    def find_signed_in(self, token_hash: str) -> tuple[m.StaffSession, ports.StaffAccess] | None:
+        org = self._uow.organisation_id
+        staff_id = (
+            sa.select(self.c.staff_id)
+            .where(self.c.organisation_id == org, self.c.token_hash == token_hash)
+            .scalar_subquery()
+        )
+        assigned = _assignments(org, staff_id)
+        staff = TABLE_OF[m.Staff].c
+        statement = (
+            sa.select(m.StaffSession, m.Staff, assigned.c.kind, assigned.c.ref)
+            .join(m.Staff, staff.id == self.c.staff_id)
+            .outerjoin(assigned, sa.true())
+            .where(
+                self.c.organisation_id == org,
+                self.c.token_hash == token_hash,
+                staff.organisation_id == org,
+            )
+        )
+        rows = self._uow.tuples(statement)
+        if not rows:
+            return None
+        session, found = rows[0][0], rows[0][1]
+        return session, _access(found, [(kind, ref) for _, _, kind, ref in rows])
 
 
 class SqlAuditLog(SqlRepository[m.AuditEntry], ports.AuditLog):

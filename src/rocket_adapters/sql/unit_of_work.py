@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
 
 import sqlalchemy as sa
-from sqlalchemy import event, orm
+from sqlalchemy import orm
 
 from rocket_adapters.sql import repositories as r
 from rocket_adapters.sql.errors import domain_errors
@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from rocket_adapters.sql.database import Database
 
 E = TypeVar("E", bound=m.Entity)
+#: The key of a session's ``info`` naming its unit of work.
+UNIT_OF_WORK = "rocket_unit_of_work"
 
 
 def _owner(entity: m.Entity) -> UUID:
@@ -85,8 +87,7 @@ class SqlUnitOfWork(UnitOfWork):
     def begin(self) -> None:
         if self._session is not None:
             raise Conflict("this unit of work is already in a transaction")
-        session = self.database.sessions()
-        event.listen(session, "before_flush", self._bump_versions)
+        session = self.database.sessions(info={UNIT_OF_WORK: self})
         self._session, self._bumped, self._entities, self._seen = session, set(), {}, []
         if self.database.dialect == "postgresql":
             with domain_errors():
@@ -127,7 +128,9 @@ class SqlUnitOfWork(UnitOfWork):
             raise Conflict("no transaction: use the unit of work in a `with` block")
         return self._session
 
-    def _bump_versions(self, session: orm.Session, _context: Any, _instances: Any) -> None:
+    def bump_versions(self, session: orm.Session) -> None:
+        """Before a flush: ``version + 1`` on each versioned entity it changes (once per
+        transaction); called by the Database's sessions (``on_flush``)."""
         for entity in session.dirty:
             if (
                 id(entity) not in self._bumped
@@ -162,6 +165,18 @@ class SqlUnitOfWork(UnitOfWork):
         with domain_errors():
             found = session.scalars(statement).all()
         self._entities.update((id(entity), entity) for entity in found)
+        return found
+
+    def tuples(self, statement: sa.Executable) -> Sequence[Any]:
+        """The rows of a select of several entities (and columns), each entity kept in the
+        transaction as ``rows`` keeps them."""
+        session = self.session
+        with domain_errors():
+            found = session.execute(statement).all()
+        for row in found:
+            self._entities.update(
+                (id(value), value) for value in row if isinstance(value, m.Entity)
+            )
         return found
 
     def one(self, statement: sa.Select[Any]) -> Any:

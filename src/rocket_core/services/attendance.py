@@ -503,9 +503,7 @@ class AttendanceService(Service):
 
 
 def _load(uow: UnitOfWork, session_id: UUID) -> _Context:
-    session = uow.sessions.get(session_id)
-    cohort = uow.cohorts.get(session.cohort_id)
-    campus = uow.campuses.get(cohort.campus_id)
+    session, cohort, campus = uow.sessions.get_with_cohort(session_id)
     return _Context(session=session, cohort=cohort, timezone=campus.timezone)
 
 
@@ -533,11 +531,16 @@ def _roll(uow: UnitOfWork, ctx: _Context) -> list[_Line]:
     session = ctx.session
     marks = {a.student_id: a for a in uow.attendance.list_for_session(session.id)}
     found: dict[UUID, tuple[RollKind, UUID]] = {}
-    for enrolment in uow.enrolments.list_for_cohort(ctx.cohort.id, statuses=_MEMBER_STATES):
-        if _on_roll(enrolment, session.scheduled_date, ctx.timezone):
+    enrolments = uow.enrolments.list_for_roll(ctx.cohort.id, session.id, _MEMBER_STATES)
+    for enrolment in enrolments:
+        if enrolment.cohort_id == ctx.cohort.id and _on_roll(
+            enrolment, session.scheduled_date, ctx.timezone
+        ):
             kind = RollKind.TRIAL if enrolment.trial_session_id == session.id else RollKind.ENROLLED
             found.setdefault(enrolment.student_id, (kind, enrolment.id))
-    for trial in uow.enrolments.list_trials_for_session(session.id):
+    for trial in enrolments:
+        if trial.trial_session_id != session.id:
+            continue
         if trial.status is not EnrolmentStatus.DROPPED or trial.student_id in marks:
             found.setdefault(trial.student_id, (RollKind.TRIAL, trial.id))
     for token in uow.makeup_tokens.list_redeemed_for_session(session.id):

@@ -11,7 +11,7 @@ from rocket_core.errors import Forbidden, NotFound
 from rocket_core.events import DomainEvent, EventBus
 from rocket_core.model import AuditEntry, Entity
 from rocket_core.permissions import Actor
-from rocket_core.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from rocket_core.ports import Clock, StaffAccess, UnitOfWork, UnitOfWorkFactory
 
 
 class Service:
@@ -76,19 +76,25 @@ class Service:
 def load_actor(uow: UnitOfWork, staff_id: UUID) -> Actor:
     """The Actor for an active staff member of the unit of work's organisation, with the
     campuses, cohorts and sessions they are assigned to."""
-    staff = uow.staff.find(staff_id)
-    if staff is None:
+    access = uow.staff.find_access(staff_id)
+    if access is None:
         raise NotFound("Staff", staff_id)
-    if not staff.is_active:
-        raise Forbidden(f"staff member {staff.full_name} is deactivated")
+    if not access.staff.is_active:
+        raise Forbidden(f"staff member {access.staff.full_name} is deactivated")
+    return actor_of(access)
+
+
+def actor_of(access: StaffAccess) -> Actor:
+    """The Actor of a staff member and their assignments."""
+    staff = access.staff
     return Actor(
         staff_id=staff.id,
         organisation_id=staff.organisation_id,
         role=staff.role,
         name=staff.full_name,
-        campus_ids=frozenset(a.campus_id for a in uow.campus_staff.list_for_staff(staff_id)),
-        cohort_ids=frozenset(a.cohort_id for a in uow.cohort_staff.list_for_staff(staff_id)),
-        session_ids=frozenset(a.session_id for a in uow.session_staff.list_for_staff(staff_id)),
+        campus_ids=access.campus_ids,
+        cohort_ids=access.cohort_ids,
+        session_ids=access.session_ids,
     )
 
 

@@ -13,6 +13,9 @@ def serve(
     host: str = typer.Option("127.0.0.1", help="Address to listen on (loopback by default)."),
     port: int = typer.Option(8000, min=1, max=65535, help="Port to listen on."),
     workers: int = typer.Option(1, min=1, max=64, help="Worker processes (one per core)."),
+    access_log: bool = typer.Option(
+        True, "--access-log/--no-access-log", help="Log a line per request."
+    ),
 ) -> None:
     """Serve the staff API (JSON under /api/v1, OpenAPI at /schema) with uvicorn.
 
@@ -21,7 +24,7 @@ def serve(
 
     Example: rocket serve --port 8080 --workers 2
     """
-    import uvicorn
+    from rocket_entrypoints.http import server
 
     with reported_errors():
         settings = Settings.from_env()
@@ -35,12 +38,4 @@ def serve(
                     " run `rocket db upgrade` first"
                 )
     typer.echo(f"serving the staff API on http://{host}:{port} (OpenAPI at /schema)")
-    uvicorn.run(
-        "rocket_entrypoints.http.asgi:app",
-        host=host,
-        port=port,
-        workers=workers,
-        log_level="info",
-        proxy_headers=False,
-        server_header=False,
-    )
+    server.run(host, port, workers=workers, access_log=access_log)

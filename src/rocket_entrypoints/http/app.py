@@ -6,6 +6,7 @@ the result back into JSON; no business rule lives here (docs/http.md).
 
 from __future__ import annotations
 
+import asyncio
 import collections.abc
 import datetime
 import functools
@@ -14,6 +15,8 @@ import pkgutil
 import types
 import typing
 import warnings
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import attrs
@@ -210,9 +213,26 @@ def create_app(container: Container | None = None, *, settings: Settings | None 
                 security=[{"bearer": []}, {"cookie": []}],
             ),
             debug=False,
+            on_startup=[_request_threads(container)],
         )
     app.state.container = container
     return app
+
+
+def _request_threads(container: Container) -> Callable[[], None]:
+    """A start-up hook giving the worker's event loop as many request threads as the
+    database pool has connections: the sync handlers (and the session lookup) run in the
+    loop's default executor, which is otherwise ``cpu_count + 4`` threads whatever the pool
+    holds; with more threads than connections, every request past the pool opened and
+    closed a Postgres connection of its own."""
+
+    def start() -> None:
+        threads = container.settings().database_pool_size
+        asyncio.get_running_loop().set_default_executor(
+            ThreadPoolExecutor(max_workers=threads, thread_name_prefix="rocket-request")
+        )
+
+    return start
 
 
 #: The problems any route may answer, and those of the routes that need a login.

@@ -73,27 +73,29 @@ def _list(table: sa.Table, where: str, order: str) -> str:
 
 _ORG = "{0}.organisation_id = %(org)s"
 SET_ORGANISATION = "SELECT set_config('rocket.organisation_id', %(org)s, true)"
-STAFF_SESSION = _one(
-    t.staff_sessions,
-    _ORG.format("staff_sessions") + " AND staff_sessions.token_hash = %(hash)s"
-    " ORDER BY staff_sessions.id",
+_ASSIGNED = " UNION ALL ".join(
+    f"SELECT '{kind}' AS kind, {kind}_staff.{kind}_id AS ref FROM {kind}_staff"
+    f" WHERE {kind}_staff.organisation_id = %(org)s AND {kind}_staff.staff_id = (SELECT"
+    " staff_sessions.staff_id FROM staff_sessions WHERE staff_sessions.organisation_id ="
+    " %(org)s AND staff_sessions.token_hash = %(hash)s)"
+    for kind in ("campus", "cohort", "session")
 )
-STAFF = _one(t.staff, _ORG.format("staff") + " AND staff.id = %(id)s")
-ASSIGNMENTS = {
-    name: _list(
-        table,
-        _ORG.format(name) + f" AND {name}.staff_id = %(id)s",
-        f"{name}.assigned_at, {name}.id",
-    )
-    for name, table in (
-        ("campus_staff", t.campus_staff),
-        ("cohort_staff", t.cohort_staff),
-        ("session_staff", t.session_staff),
-    )
-}
-SESSION = _one(t.sessions, _ORG.format("sessions") + " AND sessions.id = %(id)s")
-COHORT = _one(t.cohorts, _ORG.format("cohorts") + " AND cohorts.id = %(id)s")
-CAMPUS = _one(t.campuses, _ORG.format("campuses") + " AND campuses.id = %(id)s")
+#: ``StaffSessionRepository.find_signed_in``: the session, its staff member, their assignments.
+SIGNED_IN = (
+    f"SELECT {_columns(t.staff_sessions)}, {_columns(t.staff)}, assigned.kind, assigned.ref"
+    " FROM staff_sessions JOIN staff ON staff.id = staff_sessions.staff_id"
+    f" LEFT OUTER JOIN ({_ASSIGNED}) AS assigned ON true"
+    " WHERE staff_sessions.organisation_id = %(org)s AND staff_sessions.token_hash = %(hash)s"
+    " AND staff.organisation_id = %(org)s"
+)
+#: ``SessionRepository.find_with_cohort``: the session, its cohort and campus.
+CONTEXT = (
+    f"SELECT {_columns(t.sessions)}, {_columns(t.cohorts)}, {_columns(t.campuses)}"
+    " FROM sessions JOIN cohorts ON cohorts.id = sessions.cohort_id"
+    " JOIN campuses ON campuses.id = cohorts.campus_id"
+    " WHERE sessions.organisation_id = %(org)s AND sessions.id = %(id)s"
+    " AND cohorts.organisation_id = %(org)s AND campuses.organisation_id = %(org)s"
+)
 ORGANISATION = _one(t.organisations, "organisations.id = %(org)s AND organisations.id = %(org)s")
 MARKS = _list(
     t.attendances,
@@ -102,17 +104,13 @@ MARKS = _list(
 )
 _MEMBER_STATES = ("dropped", "active", "transferred", "enrolled", "completed", "pending_payment")
 _HOLDING = frozenset({"pending_payment", "enrolled", "active"})
+#: ``EnrolmentRepository.list_for_roll``: the cohort's members and the session's trials.
 ENROLMENTS = _list(
     t.enrolments,
     _ORG.format("enrolments")
-    + " AND enrolments.cohort_id = %(id)s AND enrolments.status IN ("
+    + " AND (enrolments.cohort_id = %(cohort)s AND enrolments.status IN ("
     + ", ".join(f"%(status_{n})s" for n in range(len(_MEMBER_STATES)))
-    + ")",
-    "enrolments.enrolment_date, enrolments.id",
-)
-TRIALS = _list(
-    t.enrolments,
-    _ORG.format("enrolments") + " AND enrolments.trial_session_id = %(id)s",
+    + ") OR enrolments.trial_session_id = %(id)s)",
     "enrolments.enrolment_date, enrolments.id",
 )
 TOKENS = _list(
@@ -189,8 +187,8 @@ def _fetch_all(cursor: Cursor, statement: str, params: dict[str, Any]) -> list[d
 
 
 def _authenticate(request: Request[Any, Any, Any], container: Any) -> _Who:
-    """``AuthService.authenticate``'s statements: the session by its token's digest, the
-    staff member (twice, as the use case reads it), their assignments."""
+    """``AuthService.authenticate``'s statements: the session by its token's digest with the
+    staff member and their assignments, in one query."""
     header = request.headers.get("authorization", "")
     token = header[7:].strip() if header[:7].lower() == "bearer " else ""
     head, _, _ = token.partition(".")
@@ -201,36 +199,36 @@ def _authenticate(request: Request[Any, Any, Any], container: Any) -> _Who:
     org = str(organisation_id)
     with _transaction(container) as cursor:
         cursor.execute(SET_ORGANISATION, {"org": org})
-        found = _fetch_one(
-            cursor,
-            STAFF_SESSION,
-            org=organisation_id,
-            hash=hashlib.sha256(token.encode()).hexdigest(),
+        cursor.execute(
+            SIGNED_IN, {"org": organisation_id, "hash": hashlib.sha256(token.encode()).hexdigest()}
         )
-        now = datetime.now(UTC)
-        if found is None or found["revoked_at"] is not None or found["expires_at"] <= now:
-            raise AuthenticationFailed("the session has expired or was ended: log in again")
-        staff = _fetch_one(cursor, STAFF, org=organisation_id, id=found["staff_id"])
-        if staff is None or not staff["is_active"]:
-            raise AuthenticationFailed("the account is deactivated")
-        _fetch_one(cursor, STAFF, org=organisation_id, id=staff["id"])
-        scopes = {
-            name: frozenset(
-                row[name.replace("_staff", "_id")]
-                for row in _fetch_all(
-                    cursor, statement, {"org": organisation_id, "id": staff["id"]}
-                )
-            )
-            for name, statement in ASSIGNMENTS.items()
-        }
+        rows = cursor.fetchall()
+    now = datetime.now(UTC)
+    if not rows:
+        raise AuthenticationFailed("the session has expired or was ended: log in again")
+    session = _row(t.staff_sessions, rows[0], 0)
+    staff = _row(t.staff, rows[0], len(t.staff_sessions.c))
+    if session["revoked_at"] is not None or session["expires_at"] <= now:
+        raise AuthenticationFailed("the session has expired or was ended: log in again")
+    if not staff["is_active"]:
+        raise AuthenticationFailed("the account is deactivated")
+    scopes: dict[str, set[UUID]] = {"campus": set(), "cohort": set(), "session": set()}
+    for row in rows:
+        if row[-2] is not None:
+            scopes[row[-2]].add(row[-1])
     return _Who(
         organisation_id=organisation_id,
         staff_id=staff["id"],
         role=staff["role"],
-        campus_ids=scopes["campus_staff"],
-        cohort_ids=scopes["cohort_staff"],
-        session_ids=scopes["session_staff"],
+        campus_ids=frozenset(scopes["campus"]),
+        cohort_ids=frozenset(scopes["cohort"]),
+        session_ids=frozenset(scopes["session"]),
     )
+
+
+def _row(table: sa.Table, row: Sequence[Any], start: int) -> dict[str, Any]:
+    """A table's columns out of a joined row, from position ``start``."""
+    return {column.name: row[start + n] for n, column in enumerate(table.c)}
 
 
 def _may(who: _Who, campus_id: UUID, cohort_id: UUID, session_id: UUID) -> None:
@@ -259,26 +257,33 @@ def _read_roll(cursor: Cursor, who: _Who, session_id: UUID, *, settings: bool = 
     """``AttendanceService.roll``'s statements, and the roll's rule on their rows."""
     org = who.organisation_id
     cursor.execute(SET_ORGANISATION, {"org": str(org)})
-    session = _fetch_one(cursor, SESSION, org=org, id=session_id)
-    if session is None:
+    cursor.execute(CONTEXT, {"org": org, "id": session_id})
+    row = cursor.fetchone()
+    if row is None:
         raise NotFound("Session", session_id)
-    cohort = _fetch_one(cursor, COHORT, org=org, id=session["cohort_id"])
-    assert cohort is not None
-    campus = _fetch_one(cursor, CAMPUS, org=org, id=cohort["campus_id"])
-    assert campus is not None
+    session = _row(t.sessions, row, 0)
+    cohort = _row(t.cohorts, row, len(t.sessions.c))
+    campus = _row(t.campuses, row, len(t.sessions.c) + len(t.cohorts.c))
     _may(who, cohort["campus_id"], cohort["id"], session_id)
     marks = {m["student_id"]: m for m in _fetch_all(cursor, MARKS, {"org": org, "id": session_id})}
     statuses = {f"status_{n}": s for n, s in enumerate(_MEMBER_STATES)}
     day, zone = session["scheduled_date"], ZoneInfo(campus["timezone"])
     found: dict[UUID, tuple[str, UUID]] = {}
-    for e in _fetch_all(cursor, ENROLMENTS, {"org": org, "id": cohort["id"], **statuses}):
+    enrolments = _fetch_all(
+        cursor, ENROLMENTS, {"org": org, "cohort": cohort["id"], "id": session_id, **statuses}
+    )
+    for e in enrolments:
+        if e["cohort_id"] != cohort["id"] or e["status"] not in _MEMBER_STATES:
+            continue
         first = e["start_date"] or e["enrolment_date"].astimezone(zone).date()
         ended = e["end_date"] is not None and day > e["end_date"]
         started = e["start_date"] is not None and e["end_date"] is not None
         if day >= first and not ended and (e["status"] in _HOLDING or started):
             kind = "trial" if e["trial_session_id"] == session_id else "enrolled"
             found.setdefault(e["student_id"], (kind, e["id"]))
-    for trial in _fetch_all(cursor, TRIALS, {"org": org, "id": session_id}):
+    for trial in enrolments:
+        if trial["trial_session_id"] != session_id:
+            continue
         if trial["status"] != "dropped" or trial["student_id"] in marks:
             found.setdefault(trial["student_id"], ("trial", trial["id"]))
     for token in _fetch_all(cursor, TOKENS, {"org": org, "id": session_id}):
