@@ -33,7 +33,7 @@ from rocket_core import model as m
 from rocket_core.enrolment_machine import EnrolmentStatus
 from rocket_core.errors import Conflict, Forbidden, NotFound, RocketError
 from rocket_core.events import EnrolmentStatusChanged, SessionCancelled
-from rocket_core.ports import Repository, UnitOfWork
+from rocket_core.ports import Repository, StaffAccess, UnitOfWork
 
 MakeUow = Callable[[UUID], UnitOfWork]
 
@@ -126,6 +126,18 @@ def ids(result: object) -> list[UUID]:
     if isinstance(result, list):
         return [entity.id for entity in result]
     return [result.id]  # type: ignore[attr-defined]
+
+
+#: A staff member's campus, cohort and session ids (``StaffAccess``).
+Assignments = tuple[frozenset[UUID], frozenset[UUID], frozenset[UUID]]
+NO_ASSIGNMENTS: Assignments = (frozenset(), frozenset(), frozenset())
+
+
+def assignments(access: StaffAccess | None) -> Assignments | None:
+    """The campus, cohort and session ids of a staff member's access (None: no access)."""
+    if access is None:
+        return None
+    return (access.campus_ids, access.cohort_ids, access.session_ids)
 
 
 # -- what each repository offers --------------------------------------------------------------
@@ -1300,6 +1312,216 @@ class LookupContract(_Schools):
             )
             assert ids(uow.session_staff.list_for_staff(ta.id)) == ids([early, late])
 
+    @staticmethod
+    def _assigned_staff(school: School) -> tuple[m.Staff, list[m.Entity], Assignments]:
+        """A new staff member of ``school`` assigned to two campuses, two cohorts and one
+        session, with a colleague assigned beside them (and elsewhere) and a session they lead
+        without an assignment to it; the entities to save, parents first, and the ids their
+        access holds."""
+        org = school.organisation.id
+        busy, colleague = f.staff(org), f.staff(org)
+        north, south = f.campus(org), f.campus(org)
+        morning, evening = (
+            f.cohort(school.program, north),
+            f.cohort(school.program, south),
+        )
+        assisted = f.session(evening)
+        led = f.session(morning, lead_instructor_id=busy.id)
+        ta = m.CohortStaffRole.TEACHING_ASSISTANT
+        entities: list[m.Entity] = [
+            busy,
+            colleague,
+            north,
+            south,
+            morning,
+            evening,
+            assisted,
+            led,
+            f.campus_staff(north, busy),
+            f.campus_staff(south, busy),
+            f.cohort_staff(morning, busy),
+            f.cohort_staff(evening, busy, role=ta),
+            f.session_staff(assisted, busy),
+            f.campus_staff(north, colleague),
+            f.campus_staff(school.campus, colleague),
+            f.cohort_staff(morning, colleague, role=ta),
+            f.cohort_staff(school.cohort, colleague, role=ta),
+            f.session_staff(assisted, colleague),
+            f.session_staff(led, colleague),
+        ]
+        expected = (
+            frozenset({north.id, south.id}),
+            frozenset({morning.id, evening.id}),
+            frozenset({assisted.id}),
+        )
+        return busy, entities, expected
+
+    def test_staff_access_is_the_staff_member_with_their_assignments(
+        self, make_uow: MakeUow, school: School, other_school: School
+    ) -> None:
+        org = school.organisation.id
+        busy, entities, expected = self._assigned_staff(school)
+        idle = f.staff(org, role=m.StaffRole.FRONT_DESK, is_active=False)
+        stored = {busy.id: fields_of(busy), idle.id: fields_of(idle)}
+        save(make_uow, *entities, idle)
+        with make_uow(org) as uow:
+            access = uow.staff.find_access(busy.id)
+            assert access is not None
+            assert access.staff is uow.staff.get(busy.id)
+            assert_same_fields(access.staff, stored[busy.id])
+            assert assignments(access) == expected
+            assert all(type(found) is frozenset for found in assignments(access))
+            # Leading a session is not an assignment to it.
+            nobody = uow.staff.find_access(idle.id)
+            assert nobody is not None
+            assert nobody.staff is uow.staff.get(idle.id)
+            assert_same_fields(nobody.staff, stored[idle.id])
+            assert assignments(nobody) == NO_ASSIGNMENTS
+            # school.staff: one of each, beside the colleague's assignments to the same ones.
+            assert assignments(uow.staff.find_access(school.staff.id)) == (
+                frozenset({school.campus.id}),
+                frozenset({school.cohort.id}),
+                frozenset({school.session.id}),
+            )
+            assert uow.staff.find_access(uuid4()) is None
+            assert uow.staff.find_access(school.campus.id) is None  # another entity's id
+            assert uow.staff.find_access(other_school.staff.id) is None
+        with make_uow(other_school.organisation.id) as uow:
+            theirs = uow.staff.find_access(other_school.staff.id)
+            assert theirs is not None
+            assert theirs.staff.id == other_school.staff.id
+            assert assignments(theirs) == (
+                frozenset({other_school.campus.id}),
+                frozenset({other_school.cohort.id}),
+                frozenset({other_school.session.id}),
+            )
+            assert uow.staff.find_access(busy.id) is None
+            assert uow.staff.find_access(school.staff.id) is None
+
+    def test_staff_access_sees_the_transactions_own_assignments(
+        self, make_uow: MakeUow, school: School
+    ) -> None:
+        org = school.organisation.id
+        newcomer = f.staff(org)
+        save(make_uow, newcomer)
+        with make_uow(org) as uow:
+            uow.campus_staff.add(f.campus_staff(school.campus, newcomer))
+            uow.session_staff.add(f.session_staff(school.session, newcomer))
+            uow.cohort_staff.remove(uow.cohort_staff.get(school.cohort_staff.id))
+            access = uow.staff.find_access(newcomer.id)
+            assert access is not None
+            mine = (frozenset({school.campus.id}), frozenset(), frozenset({school.session.id}))
+            assert assignments(access) == mine
+            assert assignments(uow.staff.find_access(school.staff.id)) == mine
+
+    def test_signed_in_session_comes_with_its_staff_members_access(
+        self, make_uow: MakeUow, school: School, other_school: School
+    ) -> None:
+        org = school.organisation.id
+        busy, entities, expected = self._assigned_staff(school)
+        idle = f.staff(org, role=m.StaffRole.FRONT_DESK)
+        login = f.staff_session(busy)
+        again = f.staff_session(busy, created_at=at(2026, 2, 6, 12), expires_at=at(2026, 2, 8))
+        idle_login = f.staff_session(idle)
+        stored = fields_of(login)
+        save(make_uow, *entities, idle, login, again, idle_login)
+        with make_uow(org) as uow:
+            sessions = uow.staff_sessions
+            found = sessions.find_signed_in(login.token_hash)
+            assert found is not None
+            session, access = found
+            assert session is sessions.get(login.id)
+            assert_same_fields(session, stored)
+            assert access.staff is uow.staff.get(busy.id)
+            assert assignments(access) == expected
+            # Each token finds its own session, the staff member's access with it.
+            second = sessions.find_signed_in(again.token_hash)
+            assert second is not None
+            assert (second[0].id, second[1].staff.id) == (again.id, busy.id)
+            assert assignments(second[1]) == expected
+            alone = sessions.find_signed_in(idle_login.token_hash)
+            assert alone is not None
+            assert (alone[0].id, alone[1].staff.id) == (idle_login.id, idle.id)
+            assert assignments(alone[1]) == NO_ASSIGNMENTS
+            ours = sessions.find_signed_in(school.staff_session.token_hash)
+            assert ours is not None
+            assert (ours[0].id, ours[1].staff.id) == (school.staff_session.id, school.staff.id)
+            assert assignments(ours[1]) == (
+                frozenset({school.campus.id}),
+                frozenset({school.cohort.id}),
+                frozenset({school.session.id}),
+            )
+            never_saved = f.staff_session(busy)
+            assert sessions.find_signed_in(never_saved.token_hash) is None
+            assert sessions.find_signed_in(other_school.staff_session.token_hash) is None
+        with make_uow(other_school.organisation.id) as uow:
+            theirs = uow.staff_sessions.find_signed_in(other_school.staff_session.token_hash)
+            assert theirs is not None
+            assert (theirs[0].id, theirs[1].staff.id) == (
+                other_school.staff_session.id,
+                other_school.staff.id,
+            )
+            assert assignments(theirs[1]) == (
+                frozenset({other_school.campus.id}),
+                frozenset({other_school.cohort.id}),
+                frozenset({other_school.session.id}),
+            )
+            assert uow.staff_sessions.find_signed_in(login.token_hash) is None
+
+    def test_session_with_its_cohort_and_campus(
+        self, make_uow: MakeUow, school: School, other_school: School
+    ) -> None:
+        org = school.organisation.id
+        north = f.campus(org, timezone="Australia/Perth")
+        evening = f.cohort(school.program, north)
+        late = f.session(evening)
+        # Another session of another cohort at another campus, which must not be mixed in.
+        south = f.campus(org)
+        morning = f.cohort(school.program, south)
+        early = f.session(morning)
+        stored = {entity.id: fields_of(entity) for entity in (north, evening, late)}
+        save(make_uow, north, evening, late, south, morning, early)
+        with make_uow(org) as uow:
+            sessions = uow.sessions
+            found = sessions.find_with_cohort(late.id)
+            assert found is not None
+            session, cohort, campus = found
+            assert session is sessions.get(late.id)
+            assert cohort is uow.cohorts.get(evening.id)
+            assert campus is uow.campuses.get(north.id)
+            for entity in found:
+                assert_same_fields(entity, stored[entity.id])
+            assert sessions.get_with_cohort(late.id) == found
+            assert [ids(entity) for entity in sessions.get_with_cohort(early.id)] == [
+                [early.id],
+                [morning.id],
+                [south.id],
+            ]
+            assert [ids(entity) for entity in sessions.get_with_cohort(school.session.id)] == [
+                [school.session.id],
+                [school.cohort.id],
+                [school.campus.id],
+            ]
+            missing = [uuid4(), evening.id, other_school.session.id]  # evening: a cohort's id
+            for session_id in missing:
+                assert sessions.find_with_cohort(session_id) is None
+                with pytest.raises(NotFound) as caught:
+                    sessions.get_with_cohort(session_id)
+                assert (caught.value.entity, caught.value.key) == ("Session", session_id)
+                assert "Session" in str(caught.value)
+                assert str(session_id) in str(caught.value)
+        with make_uow(other_school.organisation.id) as uow:
+            theirs = uow.sessions.find_with_cohort(other_school.session.id)
+            assert theirs is not None
+            assert [ids(entity) for entity in theirs] == [
+                [other_school.session.id],
+                [other_school.cohort.id],
+                [other_school.campus.id],
+            ]
+            assert uow.sessions.find_with_cohort(late.id) is None
+            with pytest.raises(NotFound):
+                uow.sessions.get_with_cohort(late.id)
+
     def test_families_by_display_name_and_email(
         self, make_uow: MakeUow, org: m.Organisation
     ) -> None:
@@ -1458,6 +1680,128 @@ class LookupContract(_Schools):
                 theirs.id
             ]
             assert uow.enrolments.list_trials_for_session(meeting.id) == []
+
+    def test_roll_is_the_members_in_those_statuses_and_the_sessions_trials_once_each(
+        self, make_uow: MakeUow, school: School, other_school: School
+    ) -> None:
+        group, other = (
+            f.cohort(school.program, school.campus),
+            f.cohort(school.program, school.campus),
+        )
+        meeting = f.session(group)
+        week_two = f.session(group, scheduled_date=date(2026, 2, 14))
+        kids = [f.student(school.family, first_name=f"Kid {i}") for i in range(10)]
+        members = frozenset(
+            {EnrolmentStatus.ACTIVE, EnrolmentStatus.ENROLLED, EnrolmentStatus.TRIAL}
+        )
+
+        def enrol(
+            kid: m.Student,
+            cohort: m.Cohort,
+            arrived: datetime,
+            status: EnrolmentStatus,
+            **more: Any,
+        ) -> m.Enrolment:
+            if status is EnrolmentStatus.DROPPED:
+                more.update(withdrawal_date=date(2026, 1, 20), withdrawal_reason="Changed mind")
+            return f.enrolment(kid, cohort, status=status, enrolment_date=arrived, **more)
+
+        def trial(
+            kid: m.Student,
+            cohort: m.Cohort,
+            session: m.Session,
+            arrived: datetime,
+            status: EnrolmentStatus = EnrolmentStatus.TRIAL,
+        ) -> m.Enrolment:
+            return enrol(kid, cohort, arrived, status, is_trial=True, trial_session_id=session.id)
+
+        active, enrolled, dropped = (
+            EnrolmentStatus.ACTIVE,
+            EnrolmentStatus.ENROLLED,
+            EnrolmentStatus.DROPPED,
+        )
+        # Members of the cohort. 06:00 in Perth on 1 January is 09:00 in Melbourne: the same
+        # instant as ``first``, so the id decides between them.
+        first = enrol(kids[1], group, at(2026, 1, 1, 9), enrolled)
+        tied = enrol(kids[2], group, at(2026, 1, 1, 6, tz=PERTH), active)
+        seated = enrol(kids[0], group, at(2026, 1, 3, 10), active)
+        asking = enrol(kids[3], group, at(2025, 12, 1), EnrolmentStatus.ENQUIRY)
+        left = enrol(kids[4], group, at(2025, 12, 2), dropped)
+        # A trial in the cohort: a member by its status and the session's trial, listed once.
+        member_trial = trial(kids[5], group, meeting, at(2026, 1, 2))
+        # The session's trials whatever their status or cohort. 08:00 in Perth on 3 January is
+        # 11:00 in Melbourne: after ``seated``.
+        dropped_trial = trial(kids[6], group, meeting, at(2026, 1, 3, 8, tz=PERTH), dropped)
+        visiting_trial = trial(kids[7], other, meeting, at(2025, 12, 20))
+        # Trials of another session, and a member of another cohort.
+        later_trial = trial(kids[8], group, week_two, at(2025, 12, 10), dropped)
+        elsewhere_trial = trial(kids[9], other, week_two, at(2025, 12, 15))
+        elsewhere = enrol(kids[0], other, at(2025, 11, 1), active)
+        save(
+            make_uow,
+            group,
+            other,
+            meeting,
+            week_two,
+            *kids,
+            elsewhere,
+            later_trial,
+            dropped_trial,
+            seated,
+            left,
+            visiting_trial,
+            tied,
+            asking,
+            member_trial,
+            elsewhere_trial,
+            first,
+        )
+        their_kid = f.student(other_school.family)
+        theirs = trial(their_kid, other_school.cohort, other_school.session, at(2026, 1, 1))
+        save(make_uow, their_kid, theirs)
+        tie = sorted([first, tied], key=lambda e: e.id)
+        with make_uow(school.organisation.id) as uow:
+            enrolments = uow.enrolments
+            roll = enrolments.list_for_roll(group.id, meeting.id, members)
+            assert ids(roll) == ids([visiting_trial, *tie, member_trial, seated, dropped_trial])
+            assert all(e is enrolments.get(e.id) for e in roll)
+            assert ids(enrolments.list_for_roll(group.id, meeting.id, [active])) == ids(
+                [visiting_trial, tied, member_trial, seated, dropped_trial]
+            )
+            assert ids(enrolments.list_for_roll(group.id, meeting.id, [])) == ids(
+                [visiting_trial, member_trial, dropped_trial]
+            )
+            assert ids(enrolments.list_for_roll(group.id, week_two.id, members)) == ids(
+                [later_trial, elsewhere_trial, *tie, member_trial, seated]
+            )
+            # The other cohort's members (its trial of week two by its status) and the
+            # session's trials, the visiting one once.
+            assert ids(enrolments.list_for_roll(other.id, meeting.id, members)) == ids(
+                [elsewhere, elsewhere_trial, visiting_trial, member_trial, dropped_trial]
+            )
+            assert ids(enrolments.list_for_roll(group.id, uuid4(), members)) == ids(
+                [*tie, member_trial, seated]
+            )
+            assert enrolments.list_for_roll(uuid4(), uuid4(), members) == []
+            # school.waitlisted (an enquiry) and school.lapsed_offer (dropped) are not members.
+            assert ids(enrolments.list_for_roll(school.cohort.id, school.session.id, members)) == [
+                school.enrolment.id
+            ]
+            # Another organisation's cohort and trials stay out of sight.
+            assert (
+                enrolments.list_for_roll(other_school.cohort.id, other_school.session.id, members)
+                == []
+            )
+            assert ids(enrolments.list_for_roll(group.id, other_school.session.id, members)) == ids(
+                [*tie, member_trial, seated]
+            )
+        with make_uow(other_school.organisation.id) as uow:
+            assert ids(
+                uow.enrolments.list_for_roll(
+                    other_school.cohort.id, other_school.session.id, members
+                )
+            ) == [other_school.enrolment.id, theirs.id]
+            assert uow.enrolments.list_for_roll(group.id, meeting.id, members) == []
 
     def test_lapsed_offers_are_unpaid_offers_due_by_now_oldest_deadline_first(
         self, make_uow: MakeUow, school: School, other_school: School

@@ -73,6 +73,34 @@ def test_settings_refuse_a_role_that_is_not_a_plain_name(role):
         Settings.from_env({"ROCKET_DATABASE_ROLE": role})
 
 
+def test_settings_database_pool_size_defaults_to_ten():
+    assert Settings.from_env({}).database_pool_size == 10
+    assert Settings().database_pool_size == 10
+    assert Settings.from_env({"ROCKET_DATABASE_POOL_SIZE": ""}).database_pool_size == 10
+
+
+@pytest.mark.parametrize(("text", "size"), [("25", 25), ("1", 1), ("100", 100)])
+def test_settings_database_pool_size_comes_from_the_environment(text, size):
+    settings = Settings.from_env({"ROCKET_DATABASE_POOL_SIZE": text})
+    assert settings.database_pool_size == size
+    assert type(settings.database_pool_size) is int
+
+
+@pytest.mark.parametrize("text", ["0", "101", "-5", "many", "2.5", "1e2"])
+def test_settings_refuse_a_database_pool_size_outside_1_to_100(text):
+    with pytest.raises(SettingsError) as refused:
+        Settings.from_env({"ROCKET_DATABASE_POOL_SIZE": text})
+    assert "ROCKET_DATABASE_POOL_SIZE" in str(refused.value)
+    assert text in str(refused.value)  # the value refused
+    assert isinstance(refused.value, ValueError)
+
+
+@pytest.mark.parametrize("size", [0, 101, "10", 10.0])
+def test_settings_refuse_a_database_pool_size_given_directly_outside_1_to_100(size):
+    with pytest.raises(SettingsError, match="ROCKET_DATABASE_POOL_SIZE"):
+        Settings(database_pool_size=size)
+
+
 # --- rocket db --------------------------------------------------------------------------------
 
 
