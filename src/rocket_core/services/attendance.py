@@ -32,11 +32,10 @@ Decisions where the product rules are silent:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
-from typing import TypeVar
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -60,6 +59,7 @@ from rocket_core.model import (
 from rocket_core.permissions import Action, Actor, authorise
 from rocket_core.ports import UnitOfWork
 from rocket_core.services.base import Service, load_actor
+from rocket_core.services.checks import by_id
 from rocket_core.services.makeup import issue_token
 
 #: Enrolments that may put a student on a roll (see ``_on_roll``).
@@ -214,7 +214,6 @@ class AttendanceService(Service):
         makeup token. See the module docstring for the window, the TA approval and the
         statuses each kind of roll line accepts.
         """
-        wanted = _marks(marks)
         with self.transaction(actor) as uow:
             ctx = _load(uow, session_id)
             cohort, session = ctx.cohort, ctx.session
@@ -229,6 +228,8 @@ class AttendanceService(Service):
             )
             if actor.role is StaffRole.TEACHING_ASSISTANT:
                 self._check_approval(uow, actor, approver, ctx)
+            # checked once the caller may mark this roll: nobody else learns what is valid
+            wanted = _marks(marks)
             if any(m.status is AttendanceStatus.EXCUSED for m in wanted.values()):
                 authorise(
                     actor,
@@ -284,7 +285,7 @@ class AttendanceService(Service):
                 cohorts = {cohort_id: uow.cohorts.get(cohort_id)}
                 enrolments = [e for e in enrolments if e.cohort_id == cohort_id]
             else:
-                cohorts = _by_id(uow.cohorts.find_many({e.cohort_id for e in enrolments}))
+                cohorts = by_id(uow.cohorts.find_many({e.cohort_id for e in enrolments}))
                 if not cohorts and not actor.can(Action.VIEW_ROSTER):
                     authorise(actor, Action.VIEW_ROSTER)
             for cohort in sorted(cohorts.values(), key=lambda c: c.id):
@@ -343,7 +344,7 @@ class AttendanceService(Service):
         if not visit_ids:
             return frozenset()
         sessions = uow.sessions.find_many(visit_ids)
-        cohorts = _by_id(uow.cohorts.find_many({s.cohort_id for s in sessions}))
+        cohorts = by_id(uow.cohorts.find_many({s.cohort_id for s in sessions}))
         zones = {
             c.id: c.timezone
             for c in uow.campuses.find_many({c.campus_id for c in cohorts.values()})
@@ -548,7 +549,7 @@ def _roll(uow: UnitOfWork, ctx: _Context) -> list[_Line]:
     for mark in marks.values():  # a mark never drops off its roll
         kind = RollKind.MAKEUP if mark.status is AttendanceStatus.MAKEUP else RollKind.ENROLLED
         found.setdefault(mark.student_id, (kind, mark.enrolment_id))
-    students = _by_id(uow.students.find_many(found))
+    students = by_id(uow.students.find_many(found))
     lines = [
         _Line(student=students[sid], kind=kind, enrolment_id=eid, mark=marks.get(sid))
         for sid, (kind, eid) in found.items()
@@ -630,10 +631,3 @@ def _tally(
         and a.session_id not in own
     )
     return min(attended + makeups, len(mine)), len(mine)
-
-
-_E = TypeVar("_E", Cohort, Student)
-
-
-def _by_id(entities: Iterable[_E]) -> dict[UUID, _E]:
-    return {e.id: e for e in entities}

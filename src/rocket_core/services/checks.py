@@ -1,12 +1,21 @@
-"""Small input checks shared by the service modules: which fields a use case may change,
-what a change would actually alter, and plain conditions that raise ValidationError."""
+"""Small helpers shared by the service modules: which fields a use case may change, what a
+change would actually alter, plain conditions that raise ValidationError, entities by id."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeVar
+from uuid import UUID
 
 from rocket_core.errors import ValidationError
+from rocket_core.model import Entity
+
+E = TypeVar("E", bound=Entity)
+
+
+def by_id(entities: Iterable[E]) -> dict[UUID, E]:
+    """The entities keyed by their ids (what a bulk ``find_many`` is looked up through)."""
+    return {entity.id: entity for entity in entities}
 
 
 def require(condition: bool, field: str, rule: str) -> None:

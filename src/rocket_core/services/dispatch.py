@@ -52,7 +52,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import TypeVar
 from uuid import UUID
 
 import attrs
@@ -74,9 +73,9 @@ from rocket_core.model import (
 )
 from rocket_core.ports import Clock, Notifier, OutgoingMessage, UnitOfWork, UnitOfWorkFactory
 from rocket_core.services.base import Service
+from rocket_core.services.checks import by_id
 
 _log = logging.getLogger(__name__)
-_E = TypeVar("_E", Family, Staff)
 
 #: The longest pause between two attempts, however many attempts came before.
 MAX_BACKOFF = timedelta(hours=6)
@@ -242,15 +241,16 @@ class DispatchService(Service):
         now = self.clock.now()
         sender = uow.organisations.current().name
         due = uow.notifications.claim_due(now, limit)
-        families = _by_id(uow.families.find_many(_ids(due, "recipient_family_id")))
-        staff = _by_id(uow.staff.find_many(_ids(due, "recipient_staff_id")))
+        families = by_id(uow.families.find_many(_ids(due, "recipient_family_id")))
+        staff = by_id(uow.staff.find_many(_ids(due, "recipient_staff_id")))
         claims: list[_Claim] = []
         failed = cancelled = 0
         for notification in due:
             if not _claimable(notification, now):
                 continue  # changed since the lookup (the memory store's select is not atomic)
-            family = families.get(notification.recipient_family_id)
-            member = staff.get(notification.recipient_staff_id)
+            family_id, staff_id = notification.recipient_family_id, notification.recipient_staff_id
+            family = None if family_id is None else families.get(family_id)
+            member = None if staff_id is None else staff.get(staff_id)
             if family is not None and not family.wants(notification.kind):
                 notification.cancel(f"the family switched off {notification.kind.value}")
                 self._audit_outcome(uow, notification, "cancelled")
@@ -407,7 +407,3 @@ def _address(family: Family | None, member: Staff | None) -> str:
 
 def _ids(notifications: Iterable[Notification], field: str) -> set[UUID]:
     return {value for n in notifications if (value := getattr(n, field)) is not None}
-
-
-def _by_id(entities: Iterable[_E]) -> dict[UUID | None, _E]:
-    return {entity.id: entity for entity in entities}

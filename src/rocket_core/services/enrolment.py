@@ -43,9 +43,9 @@ Decisions where the rules are silent:
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import Any
 from uuid import UUID
 
 import attrs
@@ -64,6 +64,7 @@ from rocket_core.model import (
 from rocket_core.permissions import Action, Actor, Scope, authorise
 from rocket_core.ports import UnitOfWork
 from rocket_core.services.base import Service
+from rocket_core.services.checks import by_id
 from rocket_core.services.makeup import carry_tokens
 from rocket_core.services.waitlist import (
     SeatChanges,
@@ -77,8 +78,6 @@ from rocket_core.services.waitlist import (
     renumber,
     require_accepting,
 )
-
-_E = TypeVar("_E", Cohort, Student)
 
 
 @attrs.frozen(kw_only=True)
@@ -564,7 +563,7 @@ class EnrolmentService(Service):
                     for e in uow.enrolments.list_for_student(student.id)
                     if wanted is None or e.status in wanted
                 ]
-                cohorts = _by_id(uow.cohorts.find_many({e.cohort_id for e in found}))
+                cohorts = by_id(uow.cohorts.find_many({e.cohort_id for e in found}))
                 found = [
                     e
                     for e in found
@@ -754,7 +753,7 @@ def _views(
     uow: UnitOfWork, enrolments: list[Enrolment], cohorts: dict[UUID, Cohort]
 ) -> list[EnrolmentView]:
     """``enrolments`` with their names, the students read in one query."""
-    students = _by_id(uow.students.find_many({e.student_id for e in enrolments}))
+    students = by_id(uow.students.find_many({e.student_id for e in enrolments}))
     return [
         EnrolmentView(
             enrolment=e,
@@ -764,10 +763,6 @@ def _views(
         )
         for e in enrolments
     ]
-
-
-def _by_id(entities: Iterable[_E]) -> dict[UUID, _E]:
-    return {entity.id: entity for entity in entities}
 
 
 def _allow(enrolment: Enrolment, trigger: Trigger) -> None:

@@ -47,7 +47,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TypeVar
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -71,7 +70,6 @@ from rocket_core.model import (
     Campus,
     Cohort,
     EnrolmentStatus,
-    Entity,
     Family,
     Notification,
     NotificationKind,
@@ -90,10 +88,9 @@ from rocket_core.ports import (
     UnitOfWorkFactory,
 )
 from rocket_core.services.base import Service
+from rocket_core.services.checks import by_id
 from rocket_core.services.families import _family_campuses as family_campuses
 from rocket_core.services.families import _pick as pick_campus
-
-_E = TypeVar("_E", bound=Entity)
 
 K = NotificationKind
 
@@ -383,12 +380,12 @@ class NotificationService(Service):
         keys = {event.invoice_id: dedupe_key(kind, event.invoice_id) for event in events}
         queued = uow.notifications.existing_keys(keys.values())
         todo = [event for event in events if keys[event.invoice_id] not in queued]
-        families = _by_id(uow.families.find_many({event.family_id for event in todo}))
-        enrolments = _by_id(
+        families = by_id(uow.families.find_many({event.family_id for event in todo}))
+        enrolments = by_id(
             uow.enrolments.find_many({e.enrolment_id for e in todo if e.enrolment_id is not None})
         )
-        students = _by_id(uow.students.find_many({e.student_id for e in enrolments.values()}))
-        cohorts = _by_id(uow.cohorts.find_many({e.cohort_id for e in enrolments.values()}))
+        students = by_id(uow.students.find_many({e.student_id for e in enrolments.values()}))
+        cohorts = by_id(uow.cohorts.find_many({e.cohort_id for e in enrolments.values()}))
         school = uow.organisations.current().name
         rows: list[Notification] = []
         for event in todo:
@@ -825,7 +822,3 @@ __all__ = [
     "notification_settings",
     "preview",
 ]
-
-
-def _by_id(entities: Iterable[_E]) -> dict[UUID, _E]:
-    return {entity.id: entity for entity in entities}

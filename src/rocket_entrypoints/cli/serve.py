@@ -16,6 +16,11 @@ def serve(
     access_log: bool = typer.Option(
         True, "--access-log/--no-access-log", help="Log a line per request."
     ),
+    forwarded_allow_ips: str | None = typer.Option(
+        None,
+        help="Trust X-Forwarded-For from these proxy addresses (comma-separated), so that"
+        " the login throttle counts per client rather than per proxy.",
+    ),
 ) -> None:
     """Serve the staff API (JSON under /api/v1, OpenAPI at /schema) with uvicorn.
 
@@ -38,4 +43,10 @@ def serve(
                     " run `rocket db upgrade` first"
                 )
     typer.echo(f"serving the staff API on http://{host}:{port} (OpenAPI at /schema)")
-    server.run(host, port, workers=workers, access_log=access_log)
+    server.run(
+        host,
+        port,
+        workers=workers,
+        access_log=access_log,
+        forwarded_allow_ips=forwarded_allow_ips,
+    )

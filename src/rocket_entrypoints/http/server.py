@@ -40,8 +40,17 @@ def no_delay(transport: asyncio.BaseTransport) -> None:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
-def run(host: str, port: int, *, workers: int, access_log: bool = True) -> None:
-    """Serve the API on ``host:port`` with ``workers`` processes until stopped."""
+def run(
+    host: str,
+    port: int,
+    *,
+    workers: int,
+    access_log: bool = True,
+    forwarded_allow_ips: str | None = None,
+) -> None:
+    """Serve the API on ``host:port`` with ``workers`` processes until stopped; with
+    ``forwarded_allow_ips`` (a reverse proxy's addresses) the client address comes from the
+    proxy's ``X-Forwarded-For``."""
     uvicorn.run(
         APP,
         host=host,
@@ -50,6 +59,7 @@ def run(host: str, port: int, *, workers: int, access_log: bool = True) -> None:
         http=NoDelayProtocol,
         log_level="info",
         access_log=access_log,
-        proxy_headers=False,
+        proxy_headers=forwarded_allow_ips is not None,
+        forwarded_allow_ips=forwarded_allow_ips,
         server_header=False,
     )

@@ -824,3 +824,19 @@ def test_who_may_see_attendance_rates(class_of_two: World, who: str, allowed: bo
         else:
             with pytest.raises(Forbidden):
                 call()
+
+
+@pytest.mark.parametrize("marks", [{}, {"not a student": "present"}], ids=["none", "nonsense"])
+def test_the_permission_is_checked_before_the_marks(
+    class_of_two: World, marks: dict[object, object]
+) -> None:
+    """Somebody who may not mark this roll learns nothing about what would be valid."""
+    world = class_of_two
+    first = world.sessions[0]
+    on_session_day(world, first)
+    before = written(world)
+    with pytest.raises(Forbidden):
+        service(world).mark(world.actor("teaching_assistant"), first.id, marks)  # type: ignore[arg-type]
+    with pytest.raises(ValidationError):
+        service(world).mark(world.actor("lead_instructor"), first.id, marks)  # type: ignore[arg-type]
+    assert written(world) == before
