@@ -2,14 +2,15 @@
 what, our time, the baseline's time, the ratio, the target.
 
 Every module of ``bench`` that defines ``BENCHMARK`` (a ``bench.runner.Benchmark``) is run,
-in order: today ``nightly`` (the nightly lifecycle) and ``term`` (term invoicing). The default
+in order: ``nightly`` (the nightly lifecycle), ``term`` (term invoicing) and ``http`` (the
+staff API under load). The default
 sizes keep the whole run within 10 minutes on the project's machines (2 cores); see
 docs/benchmarks.md for the figures.
 
 Options: ``--list`` (the benchmarks and their default sizes), ``--only NAME[,NAME]``,
 ``--sizes NAME=N,N`` (repeatable; ``--scales`` and ``--term-scales`` are the same for
-``nightly`` and ``term``), ``--repetitions N`` (default 3). Exit status 1 when a target is
-missed, 2 when Postgres is needed and not there.
+``nightly`` and ``term``), ``--repetitions N`` (default: each benchmark's own). Exit status
+1 when a target is missed, 2 when Postgres is needed and not there.
 """
 
 from __future__ import annotations
@@ -54,7 +55,12 @@ def _options(benchmarks: list[Benchmark]) -> argparse.Namespace:
     )
     parser.add_argument("--scales", help="the nightly benchmark's sizes (--sizes nightly=...)")
     parser.add_argument("--term-scales", help="the term benchmark's sizes (--sizes term=...)")
-    parser.add_argument("--repetitions", type=int, default=3)
+    parser.add_argument(
+        "--repetitions",
+        type=int,
+        default=None,
+        help="runs of each side per size (default: each benchmark's own)",
+    )
     options = parser.parse_args()
     sizes: dict[str, tuple[int, ...]] = {}
     for item in options.sizes:
@@ -72,7 +78,7 @@ def _options(benchmarks: list[Benchmark]) -> argparse.Namespace:
     if unknown:
         parser.error(f"--only: no benchmark named {', '.join(unknown)} ({', '.join(names)})")
     options.selected = [b for b in benchmarks if b.name in wanted]
-    if options.repetitions < 1:
+    if options.repetitions is not None and options.repetitions < 1:
         parser.error("--repetitions: at least 1")
     return options
 
@@ -83,7 +89,8 @@ def main() -> int:
     if options.list:
         for b in benchmarks:
             sizes = ", ".join(f"{size:,}" for size in b.sizes)
-            _out(f"{b.name:10} {b.title} (sizes: {sizes} {b.unit})")
+            runs = f"{b.repetitions} repetition{'s' if b.repetitions > 1 else ''}"
+            _out(f"{b.name:10} {b.title} (sizes: {sizes} {b.unit}; {runs})")
         return 0
     server = "not used"
     if any(b.needs_postgres for b in options.selected):
@@ -99,7 +106,8 @@ def main() -> int:
     notes: list[str] = []
     for benchmark in options.selected:
         sizes = options.sizes.get(benchmark.name, benchmark.sizes)
-        result = benchmark.run(sizes, options.repetitions, _log)
+        repetitions = options.repetitions or benchmark.repetitions
+        result = benchmark.run(sizes, repetitions, _log)
         rows += result.rows
         notes += result.notes
     took = time.perf_counter() - started

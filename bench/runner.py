@@ -71,16 +71,20 @@ def memory_rows(what: str, small: Measured, large: Measured) -> list[Row]:
     if large is small:
         return []
     scales = f"{large.enrolments:,} vs {small.enrolments:,}"
-    row = timed_row(
-        f"peak Python memory of {what} (tracemalloc), {scales}",
-        large.traced_peak / 1e6,
-        small.traced_peak / 1e6,
-        1.5,
-        unit="MB",
-    )
+    rows = []
+    if large.traced_peak and small.traced_peak:  # not traced: the resident set only
+        rows.append(
+            timed_row(
+                f"peak Python memory of {what} (tracemalloc), {scales}",
+                large.traced_peak / 1e6,
+                small.traced_peak / 1e6,
+                1.5,
+                unit="MB",
+            )
+        )
     flat = large.rss_growth <= small.rss_growth + 4096
     return [
-        row,
+        *rows,
         Row(
             f"growth of the max RSS of {what}'s process, {scales}",
             f"+{large.rss_growth / 1024:.1f} MB (max {large.rss_peak / 1024:.0f} MB)",
@@ -117,6 +121,8 @@ class Benchmark:
     needs_postgres: bool = True
     #: Where the table lists it (then by name).
     order: int = 100
+    #: Runs of each side per size unless ``--repetitions`` says otherwise.
+    repetitions: int = 3
 
 
 def discover(package: Any = None) -> list[Benchmark]:

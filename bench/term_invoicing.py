@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import random
 import statistics
 import subprocess
@@ -566,7 +567,8 @@ class Scale:
     #: COPY into the copy of the table with its foreign keys, and into the bare copy.
     baseline: list[float]
     bare: list[float]
-    traced: OurRun
+    #: A run under tracemalloc, when one was asked for (``TRACE``).
+    traced: OurRun | None
 
     @property
     def ours_median(self) -> float:
@@ -581,21 +583,31 @@ class Scale:
         return statistics.median(self.bare)
 
     @property
+    def runs(self) -> list[OurRun]:
+        return [*self.ours, *([] if self.traced is None else [self.traced])]
+
+    @property
     def traced_peak(self) -> int:
-        return self.traced.traced_peak
+        return 0 if self.traced is None else self.traced.traced_peak
 
     @property
     def rss_growth(self) -> int:
         """Kilobytes the process's peak resident set grew by during the run (worst run)."""
-        return max(r.rss_after - r.rss_before for r in [*self.ours, self.traced])
+        return max(r.rss_after - r.rss_before for r in self.runs)
 
     @property
     def rss_peak(self) -> int:
-        return max(r.rss_after for r in [*self.ours, self.traced])
+        return max(r.rss_after for r in self.runs)
 
     @property
     def batches(self) -> int:
         return self.ours[0].batches
+
+
+#: One more run of ours per size under tracemalloc (``ROCKET_BENCH_TRACE=1``): it runs three
+#: times slower than a timed run (4-5 minutes at 100,000 with the outbox), more than
+#: ``make bench``'s budget holds; without it, memory is judged by the resident set.
+TRACE = os.environ.get("ROCKET_BENCH_TRACE") == "1"
 
 
 def measure(enrolments: int, repetitions: int, log: Any) -> Scale:
@@ -621,7 +633,7 @@ def measure(enrolments: int, repetitions: int, log: Any) -> Scale:
         order = [
             ("ours", "baseline") if r % 2 == 0 else ("baseline", "ours") for r in range(repetitions)
         ]
-        for kind in [kind for pair in order for kind in pair] + ["traced"]:
+        for kind in [kind for pair in order for kind in pair] + (["traced"] if TRACE else []):
             with postgres.copy_of(template, "rocket_bench_run") as copy:
                 if kind == "baseline":
                     assert rows is not None
@@ -659,7 +671,6 @@ def measure(enrolments: int, repetitions: int, log: Any) -> Scale:
                         f" {run.traced_peak / 1e6:.2f} MB, max RSS"
                         f" {run.rss_before / 1024:.0f} -> {run.rss_after / 1024:.0f} MB"
                     )
-        assert traced is not None
         return Scale(
             enrolments=enrolments,
             families=len(school.families),
@@ -716,7 +727,8 @@ def run_benchmark(sizes: Sequence[int], repetitions: int, log: Log) -> Result:
     )
 
 
-#: 25,000 and 100,000 enrolments to invoice: about 2 minutes with 3 repetitions.
+#: 25,000 and 100,000 enrolments to invoice (issue 5's size), one run a side: about 2.5
+#: minutes on a slow day of the project's machines (docs/benchmarks.md).
 BENCHMARK = Benchmark(
     name="term",
     title="term invoicing (TermInvoicingService.run_term) against one COPY of its invoices",
@@ -724,4 +736,5 @@ BENCHMARK = Benchmark(
     unit="enrolments to invoice",
     run=run_benchmark,
     order=20,
+    repetitions=1,
 )

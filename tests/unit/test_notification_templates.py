@@ -15,6 +15,7 @@ from rocket_adapters.notification_templates import (
     JinjaTemplateRenderer,
     template_names,
 )
+from rocket_adapters import notification_templates as templates
 from rocket_core.errors import ValidationError
 from rocket_core.model import NotificationKind as K
 from rocket_core.services.notifications import KIND_VARIABLES, SAMPLE_VARIABLES
@@ -73,7 +74,11 @@ def test_an_override_folder_wins_file_by_file(tmp_path: Path) -> None:
     assert JinjaTemplateRenderer(tmp_path).render(K.NEW_MESSAGE, SAMPLE_VARIABLES[K.NEW_MESSAGE])
 
 
-def test_an_edited_override_is_picked_up_without_a_restart(tmp_path: Path) -> None:
+def test_an_edited_override_is_picked_up_without_a_restart(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = [1000.0]
+    monkeypatch.setattr(templates.time, "monotonic", lambda: clock[0])
     subject = tmp_path / "child_absent.subject.txt"
     subject.write_text("First {{ child_name }}\n")
     renderer = JinjaTemplateRenderer(tmp_path)
@@ -82,6 +87,9 @@ def test_an_edited_override_is_picked_up_without_a_restart(tmp_path: Path) -> No
     subject.write_text("Second {{ child_name }} {{ oops }}\n")
     later = subject.stat().st_mtime + 5
     os.utime(subject, (later, later))
+    clock[0] += templates.RECHECK_SECONDS / 2  # files are looked at once a second at most
+    assert renderer.render(K.CHILD_ABSENT, ABSENT).subject == "First Kim"
+    clock[0] += templates.RECHECK_SECONDS
     error = refused(renderer, K.CHILD_ABSENT, ABSENT)
     assert error.rule == "uses unknown variable 'oops'"
 

@@ -4,7 +4,7 @@ Each NotificationKind has three files: ``<kind>.subject.txt`` (one line), ``<kin
 plain-text body) and ``<kind>.html`` (the HTML body, autoescaped: a name or message that
 contains markup is shown as text). The built-in ones are in ``files/`` next to this module; a
 folder given as ``templates_dir`` (``ROCKET_TEMPLATES_DIR``) replaces them file by file: a file
-it holds wins, the others stay built in. Edited files are picked up without a restart.
+it holds wins, the others stay built in. Edited files are picked up without a restart (within a second).
 
 Rendering fails loudly: a template that uses a variable the kind does not provide (even in a
 branch these values do not take), a template that does not parse, a missing file or a subject
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -26,6 +27,8 @@ from rocket_core.errors import ValidationError
 from rocket_core.model import NotificationKind
 from rocket_core.ports import RenderedMessage, TemplateRenderer
 
+#: How often (seconds) an edited template file is looked for.
+RECHECK_SECONDS = 1.0
 #: The built-in templates.
 BUILT_IN = Path(__file__).parent / "files"
 
@@ -63,6 +66,9 @@ class JinjaTemplateRenderer(TemplateRenderer):
         )
         # per template name: the compiled template last checked, and the variables it uses
         self._uses: dict[str, tuple[jinja2.Template, frozenset[str]]] = {}
+        # per template name: the template and when its file was last looked at (a term run
+        # renders three templates per invoice: Jinja would stat the files every time)
+        self._fresh: dict[str, tuple[jinja2.Template, float]] = {}
 
     def render(self, kind: NotificationKind, variables: Mapping[str, object]) -> RenderedMessage:
         """The message of ``kind`` with ``variables``; ValidationError naming the template
@@ -81,7 +87,7 @@ class JinjaTemplateRenderer(TemplateRenderer):
     def _render(self, name: str, variables: Mapping[str, object]) -> str:
         field = f"templates/{name}"
         try:
-            template = self._env.get_template(name)
+            template = self._template(name)
             unknown = sorted(
                 self._variables_of(name, template) - set(variables) - set(self._env.globals)
             )
@@ -98,6 +104,16 @@ class JinjaTemplateRenderer(TemplateRenderer):
             raise ValidationError(field, rule) from None
         except jinja2.TemplateError as error:
             raise ValidationError(field, str(error)) from None
+
+    def _template(self, name: str) -> jinja2.Template:
+        """The compiled template, its file checked for changes at most once a second."""
+        now = time.monotonic()
+        found = self._fresh.get(name)
+        if found is not None and now - found[1] < RECHECK_SECONDS:
+            return found[0]
+        template = self._env.get_template(name)
+        self._fresh[name] = (template, now)
+        return template
 
     def _variables_of(self, name: str, template: jinja2.Template) -> frozenset[str]:
         """The variables a template reads from its context, parsed again only when the file
