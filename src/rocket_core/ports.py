@@ -325,6 +325,22 @@ class EnrolmentRepository(Repository[Enrolment]):
         """Unpaid waitlist offers (pending payment) whose time ran out by ``now``, oldest
         deadline first."""
 
+    @abstractmethod
+    def search(
+        self,
+        *,
+        cohort_ids: Collection[UUID] | None = None,
+        campus_ids: Collection[UUID] | None = None,
+        statuses: Collection[EnrolmentStatus] | None = None,
+        limit: int,
+        offset: int = 0,
+    ) -> tuple[list[Enrolment], int]:
+        """One page of the enrolments in the cohorts ``cohort_ids`` (None: any cohort) of the
+        campuses ``campus_ids`` (None: any campus), of ``statuses`` (None: any), ordered by
+        their cohort (start date, name, id), then in arrival order (enrolment date, id): at
+        most ``limit`` from ``offset``, and how many match in all. SQL: two queries (the page
+        joined to its cohorts, and the count), whatever the number of cohorts."""
+
 
 class MakeupTokenRepository(Repository[MakeupToken]):
     """Makeup tokens owed to students."""
@@ -439,6 +455,25 @@ class InvoiceRepository(Repository[Invoice]):
     @abstractmethod
     def list_for_enrolment(self, enrolment_id: UUID) -> list[Invoice]:
         """Invoices raised for an enrolment, by issue date, then number."""
+
+    @abstractmethod
+    def search(
+        self,
+        *,
+        family_id: UUID | None = None,
+        campus_ids: Collection[UUID] | None = None,
+        status: InvoiceStatus | None = None,
+        issued_from: date | None = None,
+        issued_to: date | None = None,
+        limit: int,
+        offset: int = 0,
+    ) -> tuple[list[Invoice], int]:
+        """One page of the invoices matching every filter given, by issue date, then number
+        (ties by id): ``family_id``'s; of the families with an enrolment (any status, now or
+        before) in a cohort of one of ``campus_ids`` (None: no campus filter; empty: none);
+        of ``status``; issued from ``issued_from`` to ``issued_to`` (both inclusive). At most
+        ``limit`` invoices from ``offset``, and how many match in all. SQL: two queries
+        (the page and the count), whatever the number of families."""
 
     @abstractmethod
     def list_open_due_before(self, day: date) -> list[Invoice]:

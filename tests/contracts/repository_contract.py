@@ -2450,6 +2450,163 @@ class LookupContract(_Schools):
             ) == (ids([middle]), 1)
             assert search(entity_id=uuid4(), limit=10) == ([], 0)
 
+    @staticmethod
+    def _two_campus_school(
+        org: m.Organisation,
+    ) -> tuple[dict[str, m.Entity], list[m.Entity]]:
+        """Two campuses (A, B), cohorts there and families: ``both`` (a child at A and one at
+        B), ``dropped`` (only a dropped enrolment at A), ``at_b`` (only at B), ``none`` (no
+        enrolment)."""
+        a = f.campus(org.id, name="A")
+        b = f.campus(org.id, name="B")
+        program = f.program(org.id)
+        cohort_a = f.cohort(program, a, name="Alpha", start_date=date(2026, 2, 7))
+        cohort_b = f.cohort(program, b, name="Beta", start_date=date(2026, 2, 7))
+        both, dropped, at_b, none = (f.family(org.id) for _ in range(4))
+        kid_a, kid_b = f.student(both, first_name="Kim"), f.student(both, first_name="Lee")
+        gone, bee = f.student(dropped), f.student(at_b)
+        enrolments = [
+            f.enrolment(kid_a, cohort_a, status=EnrolmentStatus.ENROLLED),
+            f.enrolment(kid_b, cohort_b),
+            f.enrolment(
+                gone,
+                cohort_a,
+                status=EnrolmentStatus.DROPPED,
+                withdrawal_date=date(2026, 1, 5),
+                withdrawal_reason="Moved away",
+            ),
+            f.enrolment(bee, cohort_b),
+        ]
+        named: dict[str, m.Entity] = {
+            "a": a,
+            "b": b,
+            "both": both,
+            "dropped": dropped,
+            "at_b": at_b,
+            "none": none,
+            "cohort_a": cohort_a,
+            "cohort_b": cohort_b,
+        }
+        saved = [a, b, program, cohort_a, cohort_b, both, dropped, at_b, none]
+        return named, [*saved, kid_a, kid_b, gone, bee, *enrolments]
+
+    def test_invoice_search_filters_orders_pages_and_counts(
+        self, make_uow: MakeUow, org: m.Organisation, other_school: School
+    ) -> None:
+        named, entities = self._two_campus_school(org)
+        both, dropped, at_b, none = (named[k] for k in ("both", "dropped", "at_b", "none"))
+        assert isinstance(both, m.Family)
+        assert isinstance(dropped, m.Family)
+        assert isinstance(at_b, m.Family)
+        assert isinstance(none, m.Family)
+        a, b = named["a"].id, named["b"].id
+
+        def bill(family: m.Family, number: int, day: date, **overrides: Any) -> m.Invoice:
+            return f.invoice(
+                family,
+                invoice_number=m.invoice_number(2026, number),
+                issue_date=day,
+                due_date=day + timedelta(days=14),
+                **overrides,
+            )
+
+        jan10, jan15, feb1 = date(2026, 1, 10), date(2026, 1, 15), date(2026, 2, 1)
+        # issue date first, then number: a later number issued earlier comes first
+        first = bill(dropped, 9, jan10)
+        second = bill(both, 3, jan15)
+        third = bill(at_b, 4, jan15, amount_paid=Decimal("0.00"))
+        fourth = bill(none, 5, jan15, status=m.InvoiceStatus.DRAFT, amount_paid=Decimal("0.00"))
+        fifth = bill(both, 1, feb1, amount_paid=Decimal("0.00"))
+        save(make_uow, *entities, fifth, third, first, fourth, second)
+        # another organisation's invoice of the same day never shows
+        save(make_uow, f.invoice(other_school.family, issue_date=jan15))
+        with make_uow(org.id) as uow:
+
+            def search(**filters: Any) -> tuple[list[UUID], int]:
+                found, total = uow.invoices.search(**{"limit": 100, **filters})
+                return ids(found), total
+
+            everything = ids([first, second, third, fourth, fifth])
+            assert search() == (everything, 5)
+            assert search(limit=2) == (everything[:2], 5)
+            assert search(limit=2, offset=2) == (everything[2:4], 5)
+            assert search(limit=2, offset=4) == (everything[4:], 5)
+            assert search(offset=5) == ([], 5)
+            assert search(family_id=both.id) == (ids([second, fifth]), 2)
+            assert search(family_id=uuid4()) == ([], 0)
+            assert search(status=m.InvoiceStatus.SENT) == (ids([third, fifth]), 2)
+            assert search(status=m.InvoiceStatus.VOID) == ([], 0)
+            assert search(issued_from=jan15) == (ids([second, third, fourth, fifth]), 4)
+            assert search(issued_to=jan15) == (ids([first, second, third, fourth]), 4)
+            assert search(issued_from=jan15, issued_to=jan15) == (
+                ids([second, third, fourth]),
+                3,
+            )
+            # the families of a campus: an enrolment there of any status, now or before
+            assert search(campus_ids=[a]) == (ids([first, second, fifth]), 3)
+            assert search(campus_ids=[b]) == (ids([second, third, fifth]), 3)
+            assert search(campus_ids=[a, b]) == (ids([first, second, third, fifth]), 4)
+            assert search(campus_ids=[]) == ([], 0)
+            assert search(campus_ids=[other_school.campus.id]) == ([], 0)
+            assert search(campus_ids=[a, b], limit=1, offset=1) == (ids([second]), 4)
+            assert search(
+                campus_ids=[b], family_id=both.id, status=m.InvoiceStatus.SENT, issued_from=feb1
+            ) == (ids([fifth]), 1)
+            assert search(campus_ids=[a], family_id=at_b.id) == ([], 0)
+
+    def test_enrolment_search_by_cohort_then_arrival_filtered_paged_and_counted(
+        self, make_uow: MakeUow, org: m.Organisation, other_school: School
+    ) -> None:
+        named, entities = self._two_campus_school(org)
+        a, b = named["a"], named["b"]
+        assert isinstance(a, m.Campus)
+        assert isinstance(b, m.Campus)
+        cohort_a, cohort_b = named["cohort_a"], named["cohort_b"]
+        program = f.program(org.id)
+        # by start date, then name, then id (Alpha and Beta start on the same day)
+        earlier = f.cohort(program, b, name="Zeta", start_date=date(2026, 1, 10))
+        family = f.family(org.id)
+        kids = [f.student(family, first_name=name) for name in ("Ann", "Bo", "Cy")]
+        late = f.enrolment(kids[0], earlier, enrolment_date=at(2026, 1, 3))
+        soon = f.enrolment(
+            kids[1], earlier, status=EnrolmentStatus.ENROLLED, enrolment_date=at(2026, 1, 2)
+        )
+        # arrival order is the instants': 07:00 in Perth comes after 09:00 in Melbourne
+        also_soon = f.enrolment(kids[2], earlier, enrolment_date=at(2026, 1, 2, 7, tz=PERTH))
+        save(make_uow, *entities, program, earlier, family, *kids, late, soon, also_soon)
+        # another organisation's enrolments (the other school has some) never show
+        with make_uow(org.id) as uow:
+            in_a = uow.enrolments.list_for_cohort(cohort_a.id)
+            in_b = uow.enrolments.list_for_cohort(cohort_b.id)
+
+            def search(**filters: Any) -> tuple[list[UUID], int]:
+                found, total = uow.enrolments.search(**{"limit": 100, **filters})
+                return ids(found), total
+
+            everything = ids([soon, also_soon, late, *in_a, *in_b])
+            assert len(everything) == 7
+            assert search() == (everything, 7)
+            assert search(limit=3) == (everything[:3], 7)
+            assert search(limit=3, offset=3) == (everything[3:6], 7)
+            assert search(offset=7) == ([], 7)
+            assert search(cohort_ids=[earlier.id]) == (ids([soon, also_soon, late]), 3)
+            assert search(cohort_ids=[cohort_b.id, cohort_a.id]) == (ids([*in_a, *in_b]), 4)
+            assert search(cohort_ids=[]) == ([], 0)
+            assert search(cohort_ids=[other_school.cohort.id]) == ([], 0)
+            assert search(campus_ids=[a.id]) == (ids(in_a), 2)
+            assert search(campus_ids=[b.id]) == (ids([soon, also_soon, late, *in_b]), 5)
+            assert search(campus_ids=[]) == ([], 0)
+            assert search(campus_ids=[other_school.campus.id]) == ([], 0)
+            assert search(cohort_ids=[earlier.id, cohort_a.id], campus_ids=[b.id]) == (
+                ids([soon, also_soon, late]),
+                3,
+            )
+            enrolled = [EnrolmentStatus.ENROLLED]
+            kept = next(e for e in in_a if e.status is EnrolmentStatus.ENROLLED)
+            assert search(statuses=enrolled) == (ids([soon, kept]), 2)
+            assert search(statuses=enrolled, limit=1, offset=1) == (ids([kept]), 2)
+            assert search(statuses=[]) == ([], 0)
+
 
 # -- transactions -----------------------------------------------------------------------------
 

@@ -291,6 +291,43 @@ class MemoryEnrolmentRepository(MemoryRepository[m.Enrolment], ports.EnrolmentRe
             m.Enrolment, lambda e: e.offer_lapsed(now), lambda e: (e.offer_expires_at, e.id)
         )
 
+    def search(
+        self,
+        *,
+        cohort_ids: Collection[UUID] | None = None,
+        campus_ids: Collection[UUID] | None = None,
+        statuses: Collection[EnrolmentStatus] | None = None,
+        limit: int,
+        offset: int = 0,
+    ) -> tuple[list[m.Enrolment], int]:
+        in_cohorts = None if cohort_ids is None else frozenset(cohort_ids)
+        at_campuses = None if campus_ids is None else frozenset(campus_ids)
+        wanted = None if statuses is None else frozenset(statuses)
+        cohorts = {
+            c.id: c
+            for c in self._uow.select(
+                m.Cohort,
+                lambda c: (
+                    (in_cohorts is None or c.id in in_cohorts)
+                    and (at_campuses is None or c.campus_id in at_campuses)
+                ),
+            )
+        }
+        found = self._uow.select(
+            m.Enrolment,
+            lambda e: e.cohort_id in cohorts and (wanted is None or e.status in wanted),
+        )
+        found.sort(
+            key=lambda e: (
+                cohorts[e.cohort_id].start_date,
+                cohorts[e.cohort_id].name,
+                e.cohort_id,
+                e.enrolment_date,
+                e.id,
+            )
+        )
+        return _page(found, limit, offset)
+
 
 class MemoryMakeupTokenRepository(MemoryRepository[m.MakeupToken], ports.MakeupTokenRepository):
     def list_for_student(
@@ -418,6 +455,43 @@ class MemoryInvoiceRepository(MemoryRepository[m.Invoice], ports.InvoiceReposito
             lambda i: i.enrolment_id == enrolment_id,
             lambda i: (i.issue_date, i.invoice_number),
         )
+
+    def search(
+        self,
+        *,
+        family_id: UUID | None = None,
+        campus_ids: Collection[UUID] | None = None,
+        status: m.InvoiceStatus | None = None,
+        issued_from: date | None = None,
+        issued_to: date | None = None,
+        limit: int,
+        offset: int = 0,
+    ) -> tuple[list[m.Invoice], int]:
+        families: frozenset[UUID] | None = None
+        if campus_ids is not None:
+            at_campuses = frozenset(campus_ids)
+            cohorts = {
+                c.id for c in self._uow.select(m.Cohort, lambda c: c.campus_id in at_campuses)
+            }
+            students = {
+                e.student_id
+                for e in self._uow.select(m.Enrolment, lambda e: e.cohort_id in cohorts)
+            }
+            families = frozenset(
+                s.family_id for s in self._uow.select(m.Student, lambda s: s.id in students)
+            )
+        found = self._uow.select(
+            m.Invoice,
+            lambda i: (
+                (family_id is None or i.family_id == family_id)
+                and (families is None or i.family_id in families)
+                and (status is None or i.status is status)
+                and (issued_from is None or i.issue_date >= issued_from)
+                and (issued_to is None or i.issue_date <= issued_to)
+            ),
+            lambda i: (i.issue_date, i.invoice_number, i.id),
+        )
+        return _page(found, limit, offset)
 
     def list_open_due_before(self, day: date) -> list[m.Invoice]:
         return self._uow.select(
@@ -629,5 +703,10 @@ class MemoryAuditLog(MemoryRepository[m.AuditEntry], ports.AuditLog):
             lambda a: (a.occurred_at, a.id),
         )
         found.reverse()
-        start = max(offset, 0)
-        return found[start : start + max(limit, 0)], len(found)
+        return _page(found, limit, offset)
+
+
+def _page(found: list[E], limit: int, offset: int) -> tuple[list[E], int]:
+    """At most ``limit`` of ``found`` from ``offset``, and how many there are in all."""
+    start = max(offset, 0)
+    return found[start : start + max(limit, 0)], len(found)

@@ -66,6 +66,7 @@ from rocket_core.ports import UnitOfWork
 from rocket_core.services.base import Service
 from rocket_core.services.checks import by_id
 from rocket_core.services.makeup import carry_tokens
+from rocket_core.services.paging import Page, check_paging
 from rocket_core.services.waitlist import (
     SeatChanges,
     awaiting_payment,
@@ -533,18 +534,22 @@ class EnrolmentService(Service):
         campus_id: UUID | None = None,
         student_id: UUID | None = None,
         statuses: Collection[EnrolmentStatus] | None = None,
-    ) -> list[EnrolmentView]:
-        """Enrolments the reader may see ("view roster"), by cohort (start date, name) and
-        then in arrival order; with a student, that student's in arrival order.
+        limit: int = 50,
+        offset: int = 0,
+    ) -> Page[EnrolmentView]:
+        """One page (``limit`` 1 to ``MAX_LIMIT`` from ``offset``) of the enrolments the
+        reader may see ("view roster"), by cohort (start date, name) and then in arrival
+        order; with a student, that student's in arrival order; with how many match in all.
 
         ``cohort_id`` / ``campus_id`` name what the list is about: Forbidden outside the
         reader's scope (an instructor's campus list keeps the cohorts they teach there);
         ``student_id`` and ``statuses`` only narrow it. Unknown ids are NotFound.
 
-        Queries: one for the student's enrolments, or one per cohort in the list (the
-        enrolment repository reads by cohort or by student), plus one each for the cohorts
-        and students named.
+        Queries: the page and its count (the repository joins the cohorts, whatever their
+        number), or the student's enrolments; then the page's cohorts and students, plus
+        one each for the cohort, campus and student named.
         """
+        check_paging(limit, offset)
         wanted = None if statuses is None else frozenset(statuses)
         with self.transaction(actor) as uow:
             if cohort_id is not None:
@@ -571,16 +576,25 @@ class EnrolmentService(Service):
                     and _wanted(cohorts[e.cohort_id], cohort_id, campus_id)
                     and _sees_roster(actor, cohorts[e.cohort_id])
                 ]
-                return _views(uow, found, cohorts)
-            if cohort_id is not None:
-                listed = [cohort] if _wanted(cohort, cohort_id, campus_id) else []
+                chosen, total = found[offset : offset + limit], len(found)
             else:
-                listed = _cohorts_in_scope(uow, actor, campus_id)
-            listed = [c for c in listed if _sees_roster(actor, c)]
-            found = [
-                e for c in listed for e in uow.enrolments.list_for_cohort(c.id, statuses=wanted)
-            ]
-            return _views(uow, found, {c.id: c for c in listed})
+                if cohort_id is not None:
+                    # authorised above: the reader sees this cohort's roster
+                    in_cohorts: frozenset[UUID] | None = frozenset({cohort.id})
+                    at_campuses = None if campus_id is None else frozenset({campus_id})
+                else:
+                    in_cohorts, at_campuses = _roster_scope(actor, campus_id)
+                chosen, total = uow.enrolments.search(
+                    cohort_ids=in_cohorts,
+                    campus_ids=at_campuses,
+                    statuses=wanted,
+                    limit=limit,
+                    offset=offset,
+                )
+                wanted_cohorts = {e.cohort_id for e in chosen}
+                cohorts = by_id(uow.cohorts.find_many(wanted_cohorts)) if wanted_cohorts else {}
+            views = _views(uow, chosen, cohorts) if chosen else []
+            return Page(items=tuple(views), total=total, limit=limit, offset=offset)
 
     def waitlist(self, actor: Actor, cohort_id: UUID) -> list[EnrolmentView]:
         """The cohort's waitlist, next to be offered first ("view roster")."""
@@ -731,22 +745,25 @@ def _wanted(cohort: Cohort, cohort_id: UUID | None, campus_id: UUID | None) -> b
     )
 
 
-def _cohorts_in_scope(uow: UnitOfWork, actor: Actor, campus_id: UUID | None) -> list[Cohort]:
-    """The cohorts whose rosters ``actor`` may view (at ``campus_id`` if given), by start
-    date and name, in one query per campus (an instructor's: one query)."""
+def _roster_scope(
+    actor: Actor, campus_id: UUID | None
+) -> tuple[frozenset[UUID] | None, frozenset[UUID] | None]:
+    """The cohorts and the campuses (None: any) whose rosters ``actor`` may view, at
+    ``campus_id`` if given: every cohort (super admin), the cohorts of the actor's campuses
+    (campus manager, front desk), the cohorts they teach (instructors); Forbidden without
+    the grant."""
     scope = actor.grant(Action.VIEW_ROSTER).scope
+    at_campus = None if campus_id is None else frozenset({campus_id})
     if scope is Scope.ALL:
-        return uow.cohorts.list(campus_id=campus_id)
+        return None, at_campus
     if scope is Scope.CAMPUS:
-        campuses = sorted(actor.campus_ids if campus_id is None else {campus_id} & actor.campus_ids)
-        found = [c for campus in campuses for c in uow.cohorts.list(campus_id=campus)]
-    elif scope is Scope.OWN:
-        taught = uow.cohorts.find_many(actor.cohort_ids) if actor.cohort_ids else []
-        found = [c for c in taught if campus_id is None or c.campus_id == campus_id]
-    else:
-        authorise(actor, Action.VIEW_ROSTER)  # no grant: Forbidden
-        return []
-    return sorted(found, key=lambda c: (c.start_date, c.name, str(c.id)))
+        return None, frozenset(
+            actor.campus_ids if at_campus is None else at_campus & actor.campus_ids
+        )
+    if scope is Scope.OWN:
+        return frozenset(actor.cohort_ids), at_campus
+    authorise(actor, Action.VIEW_ROSTER)  # no grant: Forbidden
+    return frozenset(), frozenset()
 
 
 def _views(

@@ -107,6 +107,7 @@ from rocket_core.ports import UnitOfWork
 from rocket_core.pricing import PricedLines, price_lines, price_tuition, to_cents
 from rocket_core.services.base import Service
 from rocket_core.services.enrolment import EnrolmentService
+from rocket_core.services.paging import Page, check_paging
 
 ZERO = Decimal("0.00")
 VOID = InvoiceStatus.VOID
@@ -424,34 +425,42 @@ class InvoicingService(Service):
         campus_id: UUID | None = None,
         date_from: date | None = None,
         date_to: date | None = None,
-    ) -> list[Invoice]:
-        """A family's invoices (or, without ``family_id``, every invoice the actor may view),
-        optionally of one status, of the families of one campus (``campus_id``) and issued
-        from ``date_from`` to ``date_to`` (inclusive), by issue date then number."""
+        limit: int = 50,
+        offset: int = 0,
+    ) -> Page[Invoice]:
+        """One page (``limit`` 1 to ``MAX_LIMIT`` invoices from ``offset``) of a family's
+        invoices (or, without ``family_id``, of every invoice the actor may view), optionally
+        of one status, of the families of one campus (``campus_id``) and issued from
+        ``date_from`` to ``date_to`` (inclusive), by issue date then number, with how many
+        match in all. The repository pages and counts in the database: two queries for the
+        invoices, whatever the number of families."""
         if date_from is not None and date_to is not None and date_from > date_to:
             raise ValidationError("date_to", "must not be before date_from")
+        check_paging(limit, offset)
         with self.transaction(actor) as uow:
+            campus_ids: frozenset[UUID] | None = None
             if family_id is not None:
                 family = uow.families.get(family_id)
                 campuses = _family_campuses(uow, family.id)
                 _authorise_family(actor, Action.VIEW_INVOICES, campuses, family.id)
-                family_ids = [family.id]
             else:
-                family_ids = self._families_in_view(uow, actor)
+                campus_ids = _campuses_in_view(actor)
             if campus_id is not None:
                 uow.campuses.get(campus_id)
                 authorise(actor, Action.VIEW_INVOICES, campus_id=campus_id, family_id=family_id)
-                at_campus = _campus_families(uow, campus_id)
-                family_ids = [f for f in family_ids if f in at_campus]
-            invoices = [i for f in family_ids for i in uow.invoices.list_for_family(f)]
-        chosen = [
-            i
-            for i in invoices
-            if (status is None or i.status is status)
-            and (date_from is None or i.issue_date >= date_from)
-            and (date_to is None or i.issue_date <= date_to)
-        ]
-        return sorted(chosen, key=lambda i: (i.issue_date, i.invoice_number))
+                campus_ids = frozenset(
+                    {campus_id} if campus_ids is None else {campus_id} & campus_ids
+                )
+            found, total = uow.invoices.search(
+                family_id=family_id,
+                campus_ids=campus_ids,
+                status=status,
+                issued_from=date_from,
+                issued_to=date_to,
+                limit=limit,
+                offset=offset,
+            )
+        return Page(items=tuple(found), total=total, limit=limit, offset=offset)
 
     def invoice_document(self, actor: Actor, invoice_id: UUID) -> InvoiceDocument:
         """What the tax invoice of ``invoice_id`` shows (the organisation, the family, the
@@ -700,18 +709,6 @@ class InvoicingService(Service):
             places = uow.campuses.list()
         return self.clock.today(places[0].timezone if places else DEFAULT_TIMEZONE)
 
-    @staticmethod
-    def _families_in_view(uow: UnitOfWork, actor: Actor) -> list[UUID]:
-        """The families whose invoices ``actor`` may list all at once."""
-        grant = actor.grant(Action.VIEW_INVOICES)
-        if grant.scope is Scope.ALL:
-            return [family.id for family in uow.families.list()]
-        if grant.scope is not Scope.CAMPUS or not actor.campus_ids:
-            authorise(actor, Action.VIEW_INVOICES)  # one family at a time, or none: refused
-            return []
-        families = {f for campus in actor.campus_ids for f in _campus_families(uow, campus)}
-        return sorted(families, key=str)
-
 
 # -- pure helpers ---------------------------------------------------------------------------
 
@@ -776,15 +773,16 @@ def _family_campuses(uow: UnitOfWork, family_id: UUID) -> frozenset[UUID]:
     return frozenset(cohort.campus_id for cohort in cohorts)
 
 
-def _campus_families(uow: UnitOfWork, campus_id: UUID) -> frozenset[UUID]:
-    """The families with an enrolment (now or before) in a cohort of the campus."""
-    student_ids = {
-        enrolment.student_id
-        for cohort in uow.cohorts.list(campus_id=campus_id)
-        for enrolment in uow.enrolments.list_for_cohort(cohort.id)
-    }
-    students = uow.students.find_many(student_ids) if student_ids else []
-    return frozenset(student.family_id for student in students)
+def _campuses_in_view(actor: Actor) -> frozenset[UUID] | None:
+    """The campuses whose families' invoices ``actor`` may list all at once (None: every
+    invoice); Forbidden for staff who see one family at a time, or none."""
+    grant = actor.grant(Action.VIEW_INVOICES)
+    if grant.scope is Scope.ALL:
+        return None
+    if grant.scope is not Scope.CAMPUS or not actor.campus_ids:
+        authorise(actor, Action.VIEW_INVOICES)  # one family at a time, or none: refused
+        return frozenset()
+    return frozenset(actor.campus_ids)
 
 
 def _authorise_family(

@@ -37,6 +37,7 @@ from uuid import UUID
 import attrs
 
 from rocket_core import model as m
+from rocket_core.services.paging import MAX_LIMIT
 from rocket_entrypoints.demo.builder import FRONT_DESKS, MANAGERS, Story
 from rocket_entrypoints.demo.households import Child, Household
 from rocket_entrypoints.demo.timetable import CohortPlan
@@ -224,11 +225,11 @@ class Billing:
         family's account; None when there is none."""
         enrolment_id = self.story.enrolments[(child.id, plan.id)]
         invoices = self.story.invoicing.list_invoices(
-            self.story.actor(staff), family_id=_family_id(child.household)
+            self.story.actor(staff), family_id=_family_id(child.household), limit=MAX_LIMIT
         )
         mine = [
             i
-            for i in invoices
+            for i in invoices.items
             if i.enrolment_id == enrolment_id and i.status is not m.InvoiceStatus.VOID
         ]
         return mine[-1] if mine else None

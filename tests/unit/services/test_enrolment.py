@@ -1161,11 +1161,54 @@ def test_a_list_without_filters_gives_what_the_reader_may_see(
 ) -> None:
     werribee, geelong, _ = two_campuses(world)
     ids = {"Werribee": werribee.id, "Geelong": geelong.id}
-    views = service(world).list_enrolments(world.actor(who))
+    views = service(world).list_enrolments(world.actor(who)).items
     assert [v.enrolment.id for v in views] == [ids[name] for name in seen]
     # a student filter narrows it the same way
-    views = service(world).list_enrolments(world.actor(who), student_id=world.child.id)
+    views = service(world).list_enrolments(world.actor(who), student_id=world.child.id).items
     assert sorted(v.enrolment.id for v in views) == sorted(ids[name] for name in seen)
+
+
+def test_lists_are_paged_in_order_with_their_total(world: World) -> None:
+    werribee, geelong, geelong_cohort = two_campuses(world)
+    world.clock.advance(timedelta(minutes=1))
+    sibling = enquiry(world, world.sibling)
+    world.clock.advance(timedelta(minutes=1))
+    smith = enquiry(world, world.other_child, geelong_cohort)
+    everything = [v.enrolment.id for v in service(world).list_enrolments(admin(world)).items]
+    assert sorted(everything) == sorted([werribee.id, geelong.id, sibling.id, smith.id])
+
+    def page(actor: Actor, **filters: Any) -> tuple[list[UUID], int, int, int]:
+        found = service(world).list_enrolments(actor, **filters)
+        return [v.enrolment.id for v in found.items], found.total, found.limit, found.offset
+
+    assert page(admin(world), limit=3) == (everything[:3], 4, 3, 0)
+    assert page(admin(world), limit=3, offset=3) == (everything[3:], 4, 3, 3)
+    assert page(admin(world), offset=4) == ([], 4, 50, 4)
+    # each reader pages through what they may see
+    assert page(world.actor("other_manager"), limit=1, offset=1) == ([smith.id], 2, 1, 1)
+    assert page(world.actor("lead_instructor"), limit=1) == ([werribee.id], 2, 1, 0)
+    assert page(world.actor("lead_instructor"), limit=1, offset=1) == ([sibling.id], 2, 1, 1)
+    # a cohort's list, a campus's and a student's page the same way
+    assert page(admin(world), cohort_id=geelong_cohort.id, limit=1, offset=1) == (
+        [smith.id],
+        2,
+        1,
+        1,
+    )
+    assert page(admin(world), campus_id=world.campus.id, limit=1) == ([werribee.id], 2, 1, 0)
+    kim = page(admin(world), student_id=world.child.id, limit=1, offset=1)
+    assert kim[1:] == (2, 1, 1)
+    assert kim[0] in ([werribee.id], [geelong.id])
+    error = refused(
+        world, ValidationError, lambda: service(world).list_enrolments(admin(world), limit=0)
+    )
+    assert isinstance(error, ValidationError)
+    assert error.field == "limit"
+    error = refused(
+        world, ValidationError, lambda: service(world).list_enrolments(admin(world), offset=-1)
+    )
+    assert isinstance(error, ValidationError)
+    assert error.field == "offset"
 
 
 def test_a_cohort_list_is_in_arrival_order_and_filters_statuses(world: World) -> None:
@@ -1174,17 +1217,23 @@ def test_a_cohort_list_is_in_arrival_order_and_filters_statuses(world: World) ->
     second = enquiry(world, world.sibling)
     world.clock.advance(timedelta(minutes=1))
     third = enquiry(world, world.other_child)
-    assert names(service(world).list_enrolments(admin(world), cohort_id=world.cohort.id)) == [
+    assert names(service(world).list_enrolments(admin(world), cohort_id=world.cohort.id).items) == [
         "Kim Nguyen",
         "An Nguyen",
         "Alex Smith",
     ]
-    enquiries = service(world).list_enrolments(
-        admin(world), cohort_id=world.cohort.id, statuses=[S.ENQUIRY]
+    enquiries = (
+        service(world)
+        .list_enrolments(admin(world), cohort_id=world.cohort.id, statuses=[S.ENQUIRY])
+        .items
     )
     assert [v.enrolment.id for v in enquiries] == [second.id, third.id]
-    both = service(world).list_enrolments(
-        admin(world), statuses=[S.ENQUIRY, S.PENDING_PAYMENT], student_id=world.child.id
+    both = (
+        service(world)
+        .list_enrolments(
+            admin(world), statuses=[S.ENQUIRY, S.PENDING_PAYMENT], student_id=world.child.id
+        )
+        .items
     )
     assert [v.enrolment.id for v in both] == [first.id]
 
@@ -1206,30 +1255,38 @@ def test_a_named_cohort_or_campus_outside_the_readers_scope_is_refused(world: Wo
         ),
     )
     other = world.actor("other_manager")
-    views = service(world).list_enrolments(other, campus_id=world.other_campus.id)
+    views = service(world).list_enrolments(other, campus_id=world.other_campus.id).items
     assert [v.enrolment.id for v in views] == [geelong_enrolment.id]
     # an instructor's campus list keeps the cohorts they teach there
     lead = world.actor("lead_instructor")
-    assert names(service(world).list_enrolments(lead, campus_id=world.campus.id)) == ["Kim Nguyen"]
-    assert service(world).list_enrolments(lead, campus_id=world.other_campus.id) == []
+    assert names(service(world).list_enrolments(lead, campus_id=world.campus.id).items) == [
+        "Kim Nguyen"
+    ]
+    assert service(world).list_enrolments(lead, campus_id=world.other_campus.id).items == ()
 
 
 def test_filters_combine(world: World) -> None:
     werribee, geelong, geelong_cohort = two_campuses(world)
     admin_ = admin(world)
-    by_campus = service(world).list_enrolments(
-        admin_, campus_id=world.other_campus.id, student_id=world.child.id
+    by_campus = (
+        service(world)
+        .list_enrolments(admin_, campus_id=world.other_campus.id, student_id=world.child.id)
+        .items
     )
     assert [v.enrolment.id for v in by_campus] == [geelong.id]
-    mismatch = service(world).list_enrolments(
-        admin_, cohort_id=geelong_cohort.id, campus_id=world.campus.id
+    mismatch = (
+        service(world)
+        .list_enrolments(admin_, cohort_id=geelong_cohort.id, campus_id=world.campus.id)
+        .items
     )
-    assert mismatch == []
-    by_cohort = service(world).list_enrolments(
-        admin_, cohort_id=world.cohort.id, student_id=world.child.id
+    assert mismatch == ()
+    by_cohort = (
+        service(world)
+        .list_enrolments(admin_, cohort_id=world.cohort.id, student_id=world.child.id)
+        .items
     )
     assert [v.enrolment.id for v in by_cohort] == [werribee.id]
-    assert service(world).list_enrolments(admin_, student_id=world.sibling.id) == []
+    assert service(world).list_enrolments(admin_, student_id=world.sibling.id).items == ()
 
 
 def test_lists_of_unknown_or_foreign_ids_are_not_found(world: World) -> None:
@@ -1244,7 +1301,7 @@ def test_lists_of_unknown_or_foreign_ids_are_not_found(world: World) -> None:
         lambda: service(world).offers(admin_, uuid4()),
     ):
         refused(world, NotFound, call)
-    assert service(world).list_enrolments(admin_) == []
+    assert service(world).list_enrolments(admin_).items == ()
 
 
 def test_the_waitlist_in_order_and_the_open_offers(world: World) -> None:

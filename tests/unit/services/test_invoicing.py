@@ -44,6 +44,7 @@ from rocket_core.events import (
 )
 from rocket_core.model import EnrolmentStatus as S
 from rocket_core.model import InvoiceStatus as I
+from rocket_core.permissions import Actor
 from rocket_core.services.invoicing import InvoicingService
 
 D = Decimal
@@ -1027,7 +1028,7 @@ def test_who_may_view_an_invoice(world: World, billing: InvoicingService, who: s
     invoice = sent(world, billing, "10.00")
     if who in VIEWS:
         assert billing.get_invoice(world.actor(who), invoice.id).id == invoice.id
-        assert [i.id for i in billing.list_invoices(world.actor(who), world.family.id)] == [
+        assert [i.id for i in billing.list_invoices(world.actor(who), world.family.id).items] == [
             invoice.id
         ]
     else:
@@ -1046,21 +1047,73 @@ def test_listing_without_a_family(world: World, billing: InvoicingService) -> No
     stranger = add_student(world, family=world.other_family)
     far = invoice_of(world, seated(world, stranger, geelong))
 
-    everything = billing.list_invoices(admin(world))
+    everything = billing.list_invoices(admin(world)).items
     assert [i.id for i in everything] == [nguyens.id, smiths.id, far.id]
     # A family with an enrolment at a campus is that campus's family: its manager sees all of
     # the family's invoices (the Smiths have a child at each campus).
-    assert {i.id for i in billing.list_invoices(world.actor("campus_manager"))} == {
+    assert {i.id for i in billing.list_invoices(world.actor("campus_manager")).items} == {
         nguyens.id,
         smiths.id,
         far.id,
     }
-    assert {i.id for i in billing.list_invoices(world.actor("other_manager"))} == {
+    assert {i.id for i in billing.list_invoices(world.actor("other_manager")).items} == {
         smiths.id,
         far.id,
     }
     for who in ("front_desk", "lead_instructor", "teaching_assistant"):
         refused(world, Forbidden, lambda w=who: billing.list_invoices(world.actor(w)))
+
+
+def test_the_list_is_paged_in_order_with_its_total(world: World, billing: InvoicingService) -> None:
+    nguyens = invoice_of(world, seated(world, world.child))
+    smiths = invoice_of(world, seated(world, world.other_child))
+    geelong = add_cohort(world, campus=world.other_campus)
+    stranger = add_student(world, family=world.other_family)
+    far = invoice_of(world, seated(world, stranger, geelong))
+    everything = [nguyens.id, smiths.id, far.id]
+
+    def page(actor: Actor, **filters: Any) -> tuple[list[UUID], int, int, int]:
+        found = billing.list_invoices(actor, **filters)
+        return [i.id for i in found.items], found.total, found.limit, found.offset
+
+    assert page(admin(world)) == (everything, 3, 50, 0)
+    assert page(admin(world), limit=2) == (everything[:2], 3, 2, 0)
+    assert page(admin(world), limit=2, offset=2) == (everything[2:], 3, 2, 2)
+    assert page(admin(world), offset=3) == ([], 3, 50, 3)
+    assert page(admin(world), limit=1, offset=1, campus_id=world.other_campus.id) == (
+        [far.id],
+        2,
+        1,
+        1,
+    )
+    # a campus manager pages through their campuses' families only
+    assert page(world.actor("other_manager"), limit=1) == ([smiths.id], 2, 1, 0)
+    assert page(world.actor("other_manager"), limit=1, offset=1) == ([far.id], 2, 1, 1)
+    # front desk: one family at a time, paged as well
+    assert page(world.actor("front_desk"), family_id=world.family.id, limit=1) == (
+        [nguyens.id],
+        1,
+        1,
+        0,
+    )
+    refused(world, Forbidden, lambda: billing.list_invoices(world.actor("front_desk"), limit=1))
+
+
+@pytest.mark.parametrize(
+    ("field", "paging"),
+    [
+        ("limit", {"limit": 0}),
+        ("limit", {"limit": 201}),
+        ("limit", {"limit": True}),
+        ("offset", {"offset": -1}),
+    ],
+)
+def test_a_page_is_1_to_200_invoices_from_offset_0_or_more(
+    world: World, billing: InvoicingService, field: str, paging: dict[str, Any]
+) -> None:
+    error = refused(world, ValidationError, lambda: billing.list_invoices(admin(world), **paging))
+    assert isinstance(error, ValidationError)
+    assert error.field == field
 
 
 def test_listing_by_status_in_issue_order(world: World, billing: InvoicingService) -> None:
@@ -1071,16 +1124,18 @@ def test_listing_by_status_in_issue_order(world: World, billing: InvoicingServic
         admin(world),
         billing.create_manual_invoice(admin(world), world.family.id, materials("7.00")).id,
     )
-    assert [i.id for i in billing.list_invoices(admin(world), world.family.id)] == [
+    assert [i.id for i in billing.list_invoices(admin(world), world.family.id).items] == [
         first.id,
         drafted.id,
         second.id,
     ]
-    assert [i.id for i in billing.list_invoices(admin(world), world.family.id, status=I.SENT)] == [
+    assert [
+        i.id for i in billing.list_invoices(admin(world), world.family.id, status=I.SENT).items
+    ] == [
         first.id,
         second.id,
     ]
-    assert billing.list_invoices(admin(world), world.family.id, status=I.OVERDUE) == []
+    assert billing.list_invoices(admin(world), world.family.id, status=I.OVERDUE).items == ()
 
 
 def test_another_organisations_invoice_is_not_found(
@@ -1121,31 +1176,34 @@ def test_listing_by_campus_and_issue_date(world: World, billing: InvoicingServic
     smiths = invoice_of(world, seated(world, world.other_child, geelong))
     manager = world.actor("campus_manager")
 
-    assert [i.id for i in billing.list_invoices(admin(world), campus_id=world.campus.id)] == [
+    assert [i.id for i in billing.list_invoices(admin(world), campus_id=world.campus.id).items] == [
         nguyens.id
     ]
-    assert [i.id for i in billing.list_invoices(admin(world), campus_id=world.other_campus.id)] == [
-        smiths.id
+    assert [
+        i.id for i in billing.list_invoices(admin(world), campus_id=world.other_campus.id).items
+    ] == [smiths.id]
+    assert [i.id for i in billing.list_invoices(manager, campus_id=world.campus.id).items] == [
+        nguyens.id
     ]
-    assert [i.id for i in billing.list_invoices(manager, campus_id=world.campus.id)] == [nguyens.id]
-    assert [i.id for i in billing.list_invoices(admin(world), date_from=date(2026, 1, 20))] == [
-        smiths.id
-    ]
-    assert [i.id for i in billing.list_invoices(admin(world), date_to=TODAY)] == [nguyens.id]
+    assert [
+        i.id for i in billing.list_invoices(admin(world), date_from=date(2026, 1, 20)).items
+    ] == [smiths.id]
+    assert [i.id for i in billing.list_invoices(admin(world), date_to=TODAY).items] == [nguyens.id]
     assert [
         i.id
         for i in billing.list_invoices(
             admin(world), date_from=TODAY, date_to=date(2026, 1, 21), status=I.SENT
-        )
+        ).items
     ] == [nguyens.id, smiths.id]
     # a family's list with the campus of another family's invoices: nothing
     assert (
-        billing.list_invoices(admin(world), world.family.id, campus_id=world.other_campus.id) == []
+        billing.list_invoices(admin(world), world.family.id, campus_id=world.other_campus.id).items
+        == ()
     )
     # front desk: one family at a time, also with a campus
     desk = world.actor("front_desk")
     assert [
-        i.id for i in billing.list_invoices(desk, world.family.id, campus_id=world.campus.id)
+        i.id for i in billing.list_invoices(desk, world.family.id, campus_id=world.campus.id).items
     ] == [nguyens.id]
     refused(world, Forbidden, lambda: billing.list_invoices(desk, campus_id=world.campus.id))
 
@@ -1163,7 +1221,8 @@ def test_a_campus_manager_lists_only_their_campuses(
         "campuses they are assigned to",
     )
     assert (
-        billing.list_invoices(world.actor("other_manager"), campus_id=world.other_campus.id) == []
+        billing.list_invoices(world.actor("other_manager"), campus_id=world.other_campus.id).items
+        == ()
     )
 
 

@@ -23,7 +23,7 @@ from rocket_core.model import CreditNote, Invoice, InvoiceStatus, LineItem
 from rocket_core.permissions import Actor
 from rocket_core.services.base import actor_for
 from rocket_core.services.invoicing import InvoicingService
-from rocket_entrypoints.http.routes._paging import Limit, Offset, Page, page
+from rocket_entrypoints.http.routes._paging import Limit, Offset, Page
 
 STAFF = {"access": "staff"}
 TAGS = ["billing"]
@@ -196,10 +196,14 @@ def list_invoices(
         campus_id=campus_id,
         date_from=date_from,
         date_to=date_to,
+        limit=limit,
+        offset=offset,
     )
-    chosen = page(invoices, limit, offset)
     return Page(
-        items=[invoice_out(i) for i in chosen.items], total=chosen.total, limit=limit, offset=offset
+        items=[invoice_out(i) for i in invoices.items],
+        total=invoices.total,
+        limit=limit,
+        offset=offset,
     )
 
 

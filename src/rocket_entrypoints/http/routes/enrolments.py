@@ -178,9 +178,17 @@ def list_enrolments(
     """Enrolments the reader may see, by cohort then arrival (a student's: by arrival);
     a cohort or campus outside the reader's scope is refused."""
     views = enrolment.list_enrolments(
-        actor, cohort_id=cohort_id, campus_id=campus_id, student_id=student_id, statuses=status
+        actor,
+        cohort_id=cohort_id,
+        campus_id=campus_id,
+        student_id=student_id,
+        statuses=status,
+        limit=limit,
+        offset=offset,
     )
-    return page([_out(view) for view in views], limit, offset)
+    return Page(
+        items=[_out(view) for view in views.items], total=views.total, limit=limit, offset=offset
+    )
 
 
 @get("/enrolments/{enrolment_id:uuid}", opt=STAFF, sync_to_thread=True, tags=TAGS)
