@@ -34,6 +34,7 @@ def test_serve_runs_the_app_with_no_delay_on_every_connection(
     assert (options["host"], options["port"], options["workers"]) == ("127.0.0.1", 8123, 2)
     assert options["access_log"] is True
     assert options["proxy_headers"] is False
+    assert options["timeout_keep_alive"] == server.KEEP_ALIVE_SECONDS
 
 
 def test_serve_trusts_forwarded_headers_only_from_the_named_proxies(

@@ -18,6 +18,10 @@ import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 APP = "rocket_entrypoints.http.asgi:app"
+#: How long an idle keep-alive connection stays open (uvicorn's default is 5 seconds, shorter
+#: than a reverse proxy's or a script's pause: a request sent as the server closes the
+#: connection fails with "server disconnected").
+KEEP_ALIVE_SECONDS = 75
 
 try:  # uvicorn's faster parser when installed (it is a dependency of Rocket)
     from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol as _Base
@@ -62,4 +66,5 @@ def run(
         proxy_headers=forwarded_allow_ips is not None,
         forwarded_allow_ips=forwarded_allow_ips,
         server_header=False,
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
     )
