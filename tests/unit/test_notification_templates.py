@@ -15,7 +15,6 @@ from rocket_adapters.notification_templates import (
     JinjaTemplateRenderer,
     template_names,
 )
-from rocket_adapters import notification_templates as templates
 from rocket_core.errors import ValidationError
 from rocket_core.model import NotificationKind as K
 from rocket_core.services.notifications import KIND_VARIABLES, SAMPLE_VARIABLES

@@ -4,7 +4,8 @@ Each NotificationKind has three files: ``<kind>.subject.txt`` (one line), ``<kin
 plain-text body) and ``<kind>.html`` (the HTML body, autoescaped: a name or message that
 contains markup is shown as text). The built-in ones are in ``files/`` next to this module; a
 folder given as ``templates_dir`` (``ROCKET_TEMPLATES_DIR``) replaces them file by file: a file
-it holds wins, the others stay built in. Edited files are picked up without a restart (within a second).
+it holds wins, the others stay built in. Edited files are picked up without a restart (a file
+is looked at again at most once a second).
 
 Rendering fails loudly: a template that uses a variable the kind does not provide (even in a
 branch these values do not take), a template that does not parse, a missing file or a subject
