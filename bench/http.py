@@ -496,7 +496,7 @@ def run_benchmark(sizes: Sequence[int], repetitions: int, log: Log) -> Result:
     return Result(
         rows,
         notes=[
-            f"HTTP baseline = /api/v1/bench-baseline routes in the same app (uvicorn, {WORKERS}"
+            f"HTTP baseline = /api/v1/bench-baseline routes in the same app (rocket serve, {WORKERS}"
             " workers) sending the same SQL on a pooled psycopg connection, no domain layer;"
             f" {CLIENTS} clients back to back, {SECONDS:.0f} s per route and side"
         ],

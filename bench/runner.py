@@ -82,7 +82,8 @@ def memory_rows(what: str, small: Measured, large: Measured) -> list[Row]:
                 unit="MB",
             )
         )
-    flat = large.rss_growth <= small.rss_growth + 4096
+    # flat: not following the data (4x the rows) - within a quarter, or 4 MB, of the small run
+    flat = large.rss_growth <= max(small.rss_growth * 1.25, small.rss_growth + 4096)
     return [
         *rows,
         Row(
