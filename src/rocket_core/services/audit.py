@@ -28,9 +28,7 @@ from rocket_core.errors import ValidationError
 from rocket_core.model import AuditEntry
 from rocket_core.permissions import Action, Actor, authorise
 from rocket_core.services.base import Service
-
-#: The most entries one page may hold.
-MAX_LIMIT = 200
+from rocket_core.services.paging import MAX_LIMIT, Page, check_paging
 
 
 @attrs.frozen(kw_only=True)
@@ -49,32 +47,11 @@ class AuditLine:
     changes: dict[str, Any]
 
 
-@attrs.frozen(kw_only=True)
-class AuditPage:
-    """One page of the audit log and how many entries match in all."""
-
-    entries: tuple[AuditLine, ...]
-    total: int
-    limit: int
-    offset: int
-
-
 def _instant(field: str, value: datetime | None) -> None:
     if value is not None and (
         not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None
     ):
         raise ValidationError(field, "must be an instant with a time zone (e.g. 2026-01-19T09:00Z)")
-
-
-def _whole(field: str, value: int, low: int, high: int | None = None) -> None:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int)
-        or value < low
-        or (high is not None and value > high)
-    ):
-        bounds = f"from {low} to {high}" if high is not None else f"{low} or more"
-        raise ValidationError(field, f"must be a whole number {bounds}")
 
 
 class AuditService(Service):
@@ -91,7 +68,7 @@ class AuditService(Service):
         occurred_to: datetime | None = None,
         limit: int = 50,
         offset: int = 0,
-    ) -> AuditPage:
+    ) -> Page[AuditLine]:
         """The organisation's audit entries matching every filter given (an entity, an
         entity type such as ``"Enrolment"``, the staff member who acted, a time range), newest
         first, one page of them (``Action.AUDIT_LOG``: super admins; see the module
@@ -100,8 +77,7 @@ class AuditService(Service):
         _instant("occurred_to", occurred_to)
         if occurred_from is not None and occurred_to is not None and occurred_to < occurred_from:
             raise ValidationError("occurred_to", "must not be before occurred_from")
-        _whole("limit", limit, 1, MAX_LIMIT)
-        _whole("offset", offset, 0)
+        check_paging(limit, offset)
         with self.transaction(actor) as uow:
             authorise(actor, Action.AUDIT_LOG)
             found, total = uow.audit.search(
@@ -115,8 +91,8 @@ class AuditService(Service):
             )
             actors = {e.actor_staff_id for e in found if e.actor_staff_id is not None}
             names = {s.id: s.full_name for s in uow.staff.find_many(actors)} if actors else {}
-            return AuditPage(
-                entries=tuple(_line(entry, names) for entry in found),
+            return Page(
+                items=tuple(_line(entry, names) for entry in found),
                 total=total,
                 limit=limit,
                 offset=offset,
@@ -137,4 +113,4 @@ def _line(entry: AuditEntry, names: dict[UUID, str]) -> AuditLine:
     )
 
 
-__all__ = ["MAX_LIMIT", "AuditLine", "AuditPage", "AuditService"]
+__all__ = ["MAX_LIMIT", "AuditLine", "AuditService"]

@@ -48,7 +48,7 @@ def test_entries_are_newest_first_with_the_actors_name(world: World) -> None:
     page = service(world).entries(world.actor("super_admin"))
 
     assert page.total == 2
-    first, second = page.entries
+    first, second = page.items
     assert first.id == system.id
     assert first.actor_name is None
     assert first.entity_id is None
@@ -69,9 +69,9 @@ def test_filters_combine(world: World) -> None:
     audit, admin = service(world), world.actor("super_admin")
 
     by_family = audit.entries(admin, entity_id=world.family.id, actor_staff_id=ada)
-    assert [e.id for e in by_family.entries] == [mine.id]
+    assert [e.id for e in by_family.items] == [mine.id]
     by_type = audit.entries(admin, entity_type="Family", actor_staff_id=ada)
-    assert [e.id for e in by_type.entries] == [other_entity.id, mine.id]
+    assert [e.id for e in by_type.items] == [other_entity.id, mine.id]
     assert audit.entries(admin, entity_id=uuid4()).total == 0
 
 
@@ -85,7 +85,7 @@ def test_a_time_range_includes_its_start_and_excludes_its_end(world: World) -> N
         occurred_to=now + timedelta(minutes=30),
     )
 
-    assert [e.id for e in page.entries] == [entries[2].id, entries[1].id]
+    assert [e.id for e in page.items] == [entries[2].id, entries[1].id]
 
 
 def test_pages_of_the_log(world: World) -> None:
@@ -96,10 +96,10 @@ def test_pages_of_the_log(world: World) -> None:
     last = audit.entries(admin, limit=2, offset=4)
     beyond = audit.entries(admin, limit=2, offset=10)
 
-    assert [e.id for e in first.entries] == [entries[4].id, entries[3].id]
+    assert [e.id for e in first.items] == [entries[4].id, entries[3].id]
     assert (first.total, first.limit, first.offset) == (5, 2, 0)
-    assert [e.id for e in last.entries] == [entries[0].id]
-    assert beyond.entries == ()
+    assert [e.id for e in last.items] == [entries[0].id]
+    assert beyond.items == ()
     assert beyond.total == 5
 
 

@@ -68,7 +68,7 @@ def audit_entries(
         offset=offset,
     )
     return Page(
-        items=[_entry(line) for line in found.entries],
+        items=[_entry(line) for line in found.items],
         total=found.total,
         limit=found.limit,
         offset=found.offset,
