@@ -80,32 +80,27 @@ def _check_database_role(_instance: Any, _attribute: Any, value: str) -> None:
         )
 
 
-def _check_port(_instance: Any, _attribute: Any, value: int) -> None:
-    if not isinstance(value, int) or not 1 <= value <= 65535:
-        raise SettingsError(f"{SMTP_PORT_VARIABLE}={value!r}: a port number from 1 to 65535")
+def _whole(variable: str, low: int, high: int, what: str) -> Any:
+    """An attrs validator: an int from ``low`` to ``high``, else SettingsError naming the
+    variable and ``what`` it must be."""
+
+    def check(_instance: Any, _attribute: Any, value: int) -> None:
+        if not isinstance(value, int) or not low <= value <= high:
+            raise SettingsError(f"{variable}={value!r}: {what}")
+
+    return check
 
 
-def _check_pool_size(_instance: Any, _attribute: Any, value: int) -> None:
-    if not isinstance(value, int) or not 1 <= value <= 100:
-        raise SettingsError(f"{DATABASE_POOL_SIZE_VARIABLE}={value!r}: a number from 1 to 100")
-
-
-def _pool_size(text: str) -> int:
+def _integer(variable: str, text: str, what: str) -> int:
+    """``text`` as an int, else SettingsError naming the variable and ``what`` it must be."""
     try:
         return int(text)
     except ValueError:
-        raise SettingsError(
-            f"{DATABASE_POOL_SIZE_VARIABLE}={text!r}: a number from 1 to 100"
-        ) from None
+        raise SettingsError(f"{variable}={text!r}: {what}") from None
 
 
-def _port(text: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise SettingsError(
-            f"{SMTP_PORT_VARIABLE}={text!r}: a port number from 1 to 65535"
-        ) from None
+_PORT = "a port number from 1 to 65535"
+_POOL_SIZE = "a number from 1 to 100"
 
 
 def _flag(variable: str, text: str) -> bool:
@@ -152,13 +147,14 @@ class Settings:
     database_url: str = attrs.field(default=DEFAULT_DATABASE_URL, validator=_check_database_url)
     database_role: str = attrs.field(default=DEFAULT_DATABASE_ROLE, validator=_check_database_role)
     database_pool_size: int = attrs.field(
-        default=DEFAULT_DATABASE_POOL_SIZE, validator=_check_pool_size
+        default=DEFAULT_DATABASE_POOL_SIZE,
+        validator=_whole(DATABASE_POOL_SIZE_VARIABLE, 1, 100, _POOL_SIZE),
     )
     stripe_secret_key: str | None = attrs.field(default=None, repr=False)
     stripe_webhook_secret: str | None = attrs.field(default=None, repr=False)
     stripe_api_base: str | None = attrs.field(default=None)
     smtp_host: str | None = attrs.field(default=None)
-    smtp_port: int = attrs.field(default=587, validator=_check_port)
+    smtp_port: int = attrs.field(default=587, validator=_whole(SMTP_PORT_VARIABLE, 1, 65535, _PORT))
     smtp_username: str | None = attrs.field(default=None)
     smtp_password: str | None = attrs.field(default=None, repr=False)
     smtp_starttls: bool = attrs.field(default=True)
@@ -175,14 +171,16 @@ class Settings:
         return cls(
             database_url=env.get(DATABASE_URL_VARIABLE, DEFAULT_DATABASE_URL),
             database_role=env.get(DATABASE_ROLE_VARIABLE, DEFAULT_DATABASE_ROLE),
-            database_pool_size=_pool_size(
-                env.get(DATABASE_POOL_SIZE_VARIABLE) or str(DEFAULT_DATABASE_POOL_SIZE)
+            database_pool_size=_integer(
+                DATABASE_POOL_SIZE_VARIABLE,
+                env.get(DATABASE_POOL_SIZE_VARIABLE) or str(DEFAULT_DATABASE_POOL_SIZE),
+                _POOL_SIZE,
             ),
             stripe_secret_key=env.get(STRIPE_SECRET_KEY_VARIABLE) or None,
             stripe_webhook_secret=env.get(STRIPE_WEBHOOK_SECRET_VARIABLE) or None,
             stripe_api_base=env.get(STRIPE_API_BASE_VARIABLE) or None,
             smtp_host=env.get(SMTP_HOST_VARIABLE) or None,
-            smtp_port=_port(env.get(SMTP_PORT_VARIABLE) or "587"),
+            smtp_port=_integer(SMTP_PORT_VARIABLE, env.get(SMTP_PORT_VARIABLE) or "587", _PORT),
             smtp_username=env.get(SMTP_USERNAME_VARIABLE) or None,
             smtp_password=env.get(SMTP_PASSWORD_VARIABLE) or None,
             smtp_starttls=_flag(SMTP_STARTTLS_VARIABLE, env.get(SMTP_STARTTLS_VARIABLE) or "true"),

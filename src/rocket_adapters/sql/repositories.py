@@ -61,6 +61,31 @@ class SqlRepository(ports.Repository[E], Generic[E]):
         found: E | None = self._uow.one(self._select(*where).order_by(self.c.id))
         return found
 
+    def _page(
+        self,
+        where: Collection[Any],
+        order: Collection[Any],
+        limit: int,
+        offset: int,
+        *,
+        source: sa.FromClause | None = None,
+    ) -> tuple[list[E], int]:
+        """One page of the organisation's entities matching ``where`` in ``order``, and how
+        many match in all: two queries. ``source``: the table joined to those the conditions
+        also name."""
+        source = self._table if source is None else source
+        where = [self.c.organisation_id == self._uow.organisation_id, *where]
+        page = (
+            sa.select(self._cls)
+            .select_from(source)
+            .where(*where)
+            .order_by(*order)
+            .offset(max(offset, 0))
+            .limit(max(limit, 0))
+        )
+        count = sa.select(sa.func.count()).select_from(source).where(*where)
+        return list(self._uow.rows(page)), int(self._uow.execute(count).scalar_one())
+
 
 class SqlAssociationRepository(SqlRepository[E], ports.AssociationRepository[E]):
     """Join records, which may be removed."""
@@ -331,33 +356,17 @@ class SqlEnrolmentRepository(SqlRepository[m.Enrolment], ports.EnrolmentReposito
         limit: int,
         offset: int = 0,
     ) -> tuple[list[m.Enrolment], int]:
-        org = self._uow.organisation_id
         cohort = TABLE_OF[m.Cohort].c
-        where: list[Any] = [self.c.organisation_id == org, cohort.organisation_id == org]
+        where: list[Any] = [cohort.organisation_id == self._uow.organisation_id]
         if cohort_ids is not None:
             where.append(cohort.id.in_(list(set(cohort_ids))))
         if campus_ids is not None:
             where.append(cohort.campus_id.in_(list(set(campus_ids))))
         if statuses is not None:
             where.append(self.c.status.in_(list(statuses)))
+        order = [cohort.start_date, cohort.name, cohort.id, self.c.enrolment_date, self.c.id]
         joined = self._table.join(TABLE_OF[m.Cohort], cohort.id == self.c.cohort_id)
-        page = (
-            sa.select(m.Enrolment)
-            .select_from(joined)
-            .where(*where)
-            .order_by(
-                cohort.start_date,
-                cohort.name,
-                cohort.id,
-                self.c.enrolment_date,
-                self.c.id,
-            )
-            .offset(max(offset, 0))
-            .limit(max(limit, 0))
-        )
-        count = sa.select(sa.func.count()).select_from(joined).where(*where)
-        found = list(self._uow.rows(page))
-        return found, int(self._uow.execute(count).scalar_one())
+        return self._page(where, order, limit, offset, source=joined)
 
 
 class SqlMakeupTokenRepository(SqlRepository[m.MakeupToken], ports.MakeupTokenRepository):
@@ -466,7 +475,7 @@ class SqlInvoiceRepository(SqlRepository[m.Invoice], ports.InvoiceRepository):
         limit: int,
         offset: int = 0,
     ) -> tuple[list[m.Invoice], int]:
-        where: list[Any] = [self.c.organisation_id == self._uow.organisation_id]
+        where: list[Any] = []
         if family_id is not None:
             where.append(self.c.family_id == family_id)
         if campus_ids is not None:
@@ -477,16 +486,8 @@ class SqlInvoiceRepository(SqlRepository[m.Invoice], ports.InvoiceRepository):
             where.append(self.c.issue_date >= issued_from)
         if issued_to is not None:
             where.append(self.c.issue_date <= issued_to)
-        page = (
-            sa.select(m.Invoice)
-            .where(*where)
-            .order_by(self.c.issue_date, self.c.invoice_number, self.c.id)
-            .offset(max(offset, 0))
-            .limit(max(limit, 0))
-        )
-        count = sa.select(sa.func.count()).select_from(self._table).where(*where)
-        found = list(self._uow.rows(page))
-        return found, int(self._uow.execute(count).scalar_one())
+        order = [self.c.issue_date, self.c.invoice_number, self.c.id]
+        return self._page(where, order, limit, offset)
 
     def _campus_families(self, campus_ids: Collection[UUID]) -> sa.Select[Any]:
         """The families with an enrolment (any status) in a cohort of ``campus_ids``, as a
@@ -761,19 +762,8 @@ class SqlAuditLog(SqlRepository[m.AuditEntry], ports.AuditLog):
             where.append(self.c.occurred_at >= occurred_from)
         if occurred_to is not None:
             where.append(self.c.occurred_at < occurred_to)
-        page = (
-            self._select(*where)
-            .order_by(self.c.occurred_at.desc(), self.c.id.desc())
-            .offset(max(offset, 0))
-            .limit(max(limit, 0))
-        )
-        count = (
-            sa.select(sa.func.count())
-            .select_from(self._table)
-            .where(self.c.organisation_id == self._uow.organisation_id, *where)
-        )
-        entries = list(self._uow.rows(page))
-        return entries, int(self._uow.execute(count).scalar_one())
+        order = [self.c.occurred_at.desc(), self.c.id.desc()]
+        return self._page(where, order, limit, offset)
 
 
 def _active(columns: Any, active_only: bool) -> list[Any]:

@@ -130,7 +130,7 @@ class SqlUnitOfWork(UnitOfWork):
 
     def bump_versions(self, session: orm.Session) -> None:
         """Before a flush: ``version + 1`` on each versioned entity it changes (once per
-        transaction); called by the Database's sessions (``on_flush``)."""
+        transaction); called by the Database's ``before_flush`` listener."""
         for entity in session.dirty:
             if (
                 id(entity) not in self._bumped

@@ -8,10 +8,12 @@ from typing import Annotated, Generic, TypeVar
 import attrs
 from litestar.params import Parameter
 
+from rocket_core.services.paging import MAX_LIMIT
+
 T = TypeVar("T")
 
-#: ``limit`` query parameter: 1..200 items per page, 50 by default.
-Limit = Annotated[int, Parameter(ge=1, le=200, description="items per page (1-200)")]
+#: ``limit`` query parameter: 1..MAX_LIMIT (200) items per page, 50 by default.
+Limit = Annotated[int, Parameter(ge=1, le=MAX_LIMIT, description=f"items per page (1-{MAX_LIMIT})")]
 #: ``offset`` query parameter: how many items to skip.
 Offset = Annotated[int, Parameter(ge=0, description="items to skip")]
 
