@@ -53,6 +53,7 @@ from rocket_core.model import (
     Session,
     SessionStaff,
     SessionStatus,
+    SignedIn,
     SkillNode,
     SkillProgress,
     SkillTree,
@@ -62,6 +63,7 @@ from rocket_core.model import (
     Student,
     WebhookEvent,
 )
+from rocket_core.rolls import MarkWrite, RollContext, RollSheet
 
 E = TypeVar("E", bound=Entity)
 
@@ -312,13 +314,6 @@ class EnrolmentRepository(Repository[Enrolment]):
     @abstractmethod
     def list_trials_for_session(self, session_id: UUID) -> list[Enrolment]:
         """Trial enrolments booked into a session, in arrival order."""
-
-    @abstractmethod
-    def list_for_roll(
-        self, cohort_id: UUID, session_id: UUID, statuses: Collection[EnrolmentStatus]
-    ) -> list[Enrolment]:
-        """What a session's roll is made of, in arrival order: the cohort's enrolments of
-        ``statuses`` and the session's trials (any status); SQL: one query."""
 
     @abstractmethod
     def list_lapsed_offers(self, now: datetime) -> list[Enrolment]:
@@ -636,9 +631,35 @@ class StaffSessionRepository(Repository[StaffSession]):
         """A staff member's sessions that are neither revoked nor expired at ``now``."""
 
     @abstractmethod
-    def find_signed_in(self, token_hash: str) -> tuple[StaffSession, StaffAccess] | None:
+    def find_signed_in(self, token_hash: str) -> SignedIn | None:
         """The session whose token has this digest with its staff member and their
-        assignments, or None: what every authenticated request reads (SQL: one query)."""
+        assignments, as a value, or None: what every authenticated request reads (SQL: one
+        Core query)."""
+
+
+class RollRepository(ABC):
+    """A session's roll as values (``rocket_core.rolls``), the hottest path of the staff
+    API: what it is made of (reads see this transaction's own changes) and its marks,
+    written set-based."""
+
+    @abstractmethod
+    def record_marks(self, writes: Sequence[MarkWrite]) -> None:
+        """Write a roll's new and changed marks at once, each with its audit entry (SQL: one
+        UPDATE for the changed marks, executed for many rows and checking each version, one
+        INSERT for the new marks, one for the audit entries; nothing loaded as an entity).
+        Conflict, nothing written, when a mark changed since it was read (its version)."""
+
+    @abstractmethod
+    def find_context(self, session_id: UUID) -> RollContext | None:
+        """The session's cohort, campus, day and time zone, or None (SQL: one Core query)."""
+
+    @abstractmethod
+    def sheet(
+        self, cohort_id: UUID, session_id: UUID, statuses: Collection[EnrolmentStatus]
+    ) -> RollSheet:
+        """The cohort's enrolments of ``statuses`` and the session's trials (any status), the
+        session's marks and makeup visits, and every student they name (``RollSheet``; SQL:
+        four Core queries, the students' last)."""
 
 
 class LoginDirectory(ABC):
@@ -993,6 +1014,7 @@ class UnitOfWork(ABC):
     lifecycle: LifecycleRepository
     term_invoicing: TermInvoicingRepository
     reports: ReportingRepository
+    rolls: RollRepository
 
     def __enter__(self) -> Self:
         self.begin()
@@ -1022,9 +1044,22 @@ class UnitOfWork(ABC):
     def seen(self) -> Iterable[Entity]:
         """The entities this transaction has loaded or added."""
 
+    def record(self, event: DomainEvent) -> None:
+        """Record an event of a set-based write, which has no entity to carry it (marking a
+        roll: ``RollRepository.record_marks``); collected with the entities' events."""
+        self.__dict__.setdefault("_recorded_events", []).append(event)
+
+    def drop_recorded(self) -> None:
+        """Forget the events ``record`` kept (adapters call it as a transaction begins and
+        when it is rolled back)."""
+        self.__dict__.pop("_recorded_events", None)
+
     def collect_events(self) -> list[DomainEvent]:
-        """Take the domain events recorded by the entities of this transaction."""
-        return [event for entity in list(self.seen()) for event in entity.pull_events()]
+        """Take the domain events recorded by the entities of this transaction (and by
+        ``record``)."""
+        events = [event for entity in list(self.seen()) for event in entity.pull_events()]
+        recorded: list[DomainEvent] = self.__dict__.pop("_recorded_events", [])
+        return events + recorded
 
 
 #: Makes a unit of work for an organisation (what services are given).

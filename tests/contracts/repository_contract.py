@@ -18,7 +18,7 @@ their parents (parents first), so a backend with foreign keys can run it unchang
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -30,6 +30,7 @@ from tests.contracts import factories as f
 from tests.contracts.factories import PERTH, School, at
 
 from rocket_core import model as m
+from rocket_core import rolls
 from rocket_core.enrolment_machine import EnrolmentStatus
 from rocket_core.errors import Conflict, Forbidden, NotFound, RocketError
 from rocket_core.events import EnrolmentStatusChanged, SessionCancelled
@@ -133,11 +134,51 @@ Assignments = tuple[frozenset[UUID], frozenset[UUID], frozenset[UUID]]
 NO_ASSIGNMENTS: Assignments = (frozenset(), frozenset(), frozenset())
 
 
-def assignments(access: StaffAccess | None) -> Assignments | None:
+def assignments(access: StaffAccess | m.SignedIn | None) -> Assignments | None:
     """The campus, cohort and session ids of a staff member's access (None: no access)."""
     if access is None:
         return None
     return (access.campus_ids, access.cohort_ids, access.session_ids)
+
+
+def signed_in(session: m.StaffSession, staff: m.Staff, ids: Assignments) -> m.SignedIn:
+    """What ``find_signed_in`` should read of a session of ``staff`` assigned to ``ids``."""
+    return m.SignedIn(
+        session_id=session.id,
+        organisation_id=session.organisation_id,
+        expires_at=session.expires_at,
+        revoked_at=session.revoked_at,
+        csrf_hash=session.csrf_hash,
+        staff_id=staff.id,
+        role=staff.role,
+        first_name=staff.first_name,
+        last_name=staff.last_name,
+        is_active=staff.is_active,
+        campus_ids=ids[0],
+        cohort_ids=ids[1],
+        session_ids=ids[2],
+    )
+
+
+def roll_members(
+    uow: UnitOfWork, cohort_id: UUID, session_id: UUID, statuses: Collection[EnrolmentStatus]
+) -> list[rolls.RollEnrolment]:
+    """The enrolments of a roll's sheet (``rolls.sheet``), in its order."""
+    return list(uow.rolls.sheet(cohort_id, session_id, statuses).enrolments)
+
+
+def as_roll_enrolment(enrolment: m.Enrolment) -> rolls.RollEnrolment:
+    """The value a roll's sheet should read of ``enrolment``."""
+    return rolls.RollEnrolment(
+        id=enrolment.id,
+        student_id=enrolment.student_id,
+        cohort_id=enrolment.cohort_id,
+        status=enrolment.status,
+        enrolment_date=enrolment.enrolment_date,
+        start_date=enrolment.start_date,
+        end_date=enrolment.end_date,
+        trial_session_id=enrolment.trial_session_id,
+    )
 
 
 # -- what each repository offers --------------------------------------------------------------
@@ -1427,26 +1468,22 @@ class LookupContract(_Schools):
         save(make_uow, *entities, idle, login, again, idle_login)
         with make_uow(org) as uow:
             sessions = uow.staff_sessions
-            found = sessions.find_signed_in(login.token_hash)
-            assert found is not None
-            session, access = found
-            assert session is sessions.get(login.id)
-            assert_same_fields(session, stored)
-            assert access.staff is uow.staff.get(busy.id)
-            assert assignments(access) == expected
+            # A value of the session's and the staff member's fields, with the assignments.
+            assert sessions.find_signed_in(login.token_hash) == signed_in(login, busy, expected)
+            assert_same_fields(sessions.get(login.id), stored)
             # Each token finds its own session, the staff member's access with it.
             second = sessions.find_signed_in(again.token_hash)
             assert second is not None
-            assert (second[0].id, second[1].staff.id) == (again.id, busy.id)
-            assert assignments(second[1]) == expected
+            assert (second.session_id, second.staff_id) == (again.id, busy.id)
+            assert assignments(second) == expected
             alone = sessions.find_signed_in(idle_login.token_hash)
             assert alone is not None
-            assert (alone[0].id, alone[1].staff.id) == (idle_login.id, idle.id)
-            assert assignments(alone[1]) == NO_ASSIGNMENTS
+            assert (alone.session_id, alone.staff_id) == (idle_login.id, idle.id)
+            assert assignments(alone) == NO_ASSIGNMENTS
             ours = sessions.find_signed_in(school.staff_session.token_hash)
             assert ours is not None
-            assert (ours[0].id, ours[1].staff.id) == (school.staff_session.id, school.staff.id)
-            assert assignments(ours[1]) == (
+            assert (ours.session_id, ours.staff_id) == (school.staff_session.id, school.staff.id)
+            assert assignments(ours) == (
                 frozenset({school.campus.id}),
                 frozenset({school.cohort.id}),
                 frozenset({school.session.id}),
@@ -1457,11 +1494,11 @@ class LookupContract(_Schools):
         with make_uow(other_school.organisation.id) as uow:
             theirs = uow.staff_sessions.find_signed_in(other_school.staff_session.token_hash)
             assert theirs is not None
-            assert (theirs[0].id, theirs[1].staff.id) == (
+            assert (theirs.session_id, theirs.staff_id) == (
                 other_school.staff_session.id,
                 other_school.staff.id,
             )
-            assert assignments(theirs[1]) == (
+            assert assignments(theirs) == (
                 frozenset({other_school.campus.id}),
                 frozenset({other_school.cohort.id}),
                 frozenset({other_school.session.id}),
@@ -1762,46 +1799,260 @@ class LookupContract(_Schools):
         tie = sorted([first, tied], key=lambda e: e.id)
         with make_uow(school.organisation.id) as uow:
             enrolments = uow.enrolments
-            roll = enrolments.list_for_roll(group.id, meeting.id, members)
+            roll = roll_members(uow, group.id, meeting.id, members)
             assert ids(roll) == ids([visiting_trial, *tie, member_trial, seated, dropped_trial])
-            assert all(e is enrolments.get(e.id) for e in roll)
-            assert ids(enrolments.list_for_roll(group.id, meeting.id, [active])) == ids(
+            assert roll == [as_roll_enrolment(enrolments.get(e.id)) for e in roll]
+            assert ids(roll_members(uow, group.id, meeting.id, [active])) == ids(
                 [visiting_trial, tied, member_trial, seated, dropped_trial]
             )
-            assert ids(enrolments.list_for_roll(group.id, meeting.id, [])) == ids(
+            assert ids(roll_members(uow, group.id, meeting.id, [])) == ids(
                 [visiting_trial, member_trial, dropped_trial]
             )
-            assert ids(enrolments.list_for_roll(group.id, week_two.id, members)) == ids(
+            assert ids(roll_members(uow, group.id, week_two.id, members)) == ids(
                 [later_trial, elsewhere_trial, *tie, member_trial, seated]
             )
             # The other cohort's members (its trial of week two by its status) and the
             # session's trials, the visiting one once.
-            assert ids(enrolments.list_for_roll(other.id, meeting.id, members)) == ids(
+            assert ids(roll_members(uow, other.id, meeting.id, members)) == ids(
                 [elsewhere, elsewhere_trial, visiting_trial, member_trial, dropped_trial]
             )
-            assert ids(enrolments.list_for_roll(group.id, uuid4(), members)) == ids(
+            assert ids(roll_members(uow, group.id, uuid4(), members)) == ids(
                 [*tie, member_trial, seated]
             )
-            assert enrolments.list_for_roll(uuid4(), uuid4(), members) == []
+            assert roll_members(uow, uuid4(), uuid4(), members) == []
             # school.waitlisted (an enquiry) and school.lapsed_offer (dropped) are not members.
-            assert ids(enrolments.list_for_roll(school.cohort.id, school.session.id, members)) == [
+            assert ids(roll_members(uow, school.cohort.id, school.session.id, members)) == [
                 school.enrolment.id
             ]
             # Another organisation's cohort and trials stay out of sight.
-            assert (
-                enrolments.list_for_roll(other_school.cohort.id, other_school.session.id, members)
-                == []
-            )
-            assert ids(enrolments.list_for_roll(group.id, other_school.session.id, members)) == ids(
+            assert roll_members(uow, other_school.cohort.id, other_school.session.id, members) == []
+            assert ids(roll_members(uow, group.id, other_school.session.id, members)) == ids(
                 [*tie, member_trial, seated]
             )
         with make_uow(other_school.organisation.id) as uow:
             assert ids(
-                uow.enrolments.list_for_roll(
-                    other_school.cohort.id, other_school.session.id, members
-                )
+                roll_members(uow, other_school.cohort.id, other_school.session.id, members)
             ) == [other_school.enrolment.id, theirs.id]
-            assert uow.enrolments.list_for_roll(group.id, meeting.id, members) == []
+            assert roll_members(uow, group.id, meeting.id, members) == []
+
+    def test_roll_sheet_has_the_sessions_marks_visits_and_every_student_they_name(
+        self, make_uow: MakeUow, school: School, other_school: School
+    ) -> None:
+        org = school.organisation.id
+        visitor = f.student(school.family, first_name="Violet", preferred_name="Vi")
+        elsewhere = f.cohort(school.program, school.campus)
+        seat = f.enrolment(visitor, elsewhere, status=EnrolmentStatus.ACTIVE)
+        visit = f.attendance(
+            school.session,
+            seat,
+            status=m.AttendanceStatus.MAKEUP,
+            notes=None,
+            recorded_at=at(2026, 2, 7, 9, 40),
+        )
+        save(make_uow, visitor, elsewhere, seat, visit)
+        members = frozenset({EnrolmentStatus.ACTIVE, EnrolmentStatus.ENROLLED})
+        with make_uow(org) as uow:
+            sheet = uow.rolls.sheet(school.cohort.id, school.session.id, members)
+            assert sheet.enrolments == (as_roll_enrolment(uow.enrolments.get(school.enrolment.id)),)
+            marked = school.attendance
+            assert sheet.marks == (
+                rolls.RollMark(
+                    id=marked.id,
+                    student_id=marked.student_id,
+                    enrolment_id=marked.enrolment_id,
+                    status=marked.status,
+                    notes=marked.notes,
+                    recorded_by_staff_id=marked.recorded_by_staff_id,
+                    recorded_at=marked.recorded_at,
+                    version=marked.version,
+                ),
+                rolls.RollMark(
+                    id=visit.id,
+                    student_id=visitor.id,
+                    enrolment_id=seat.id,
+                    status=m.AttendanceStatus.MAKEUP,
+                    notes=None,
+                    recorded_by_staff_id=None,
+                    recorded_at=visit.recorded_at,
+                    version=1,
+                ),
+            )
+            spent = school.spent_token
+            assert sheet.visits == (
+                rolls.RollVisit(student_id=spent.student_id, enrolment_id=spent.enrolment_id),
+            )
+            assert set(sheet.students) == {school.student.id, visitor.id}
+            named = sheet.students[visitor.id]
+            assert named == rolls.RollStudent(
+                id=visitor.id,
+                family_id=school.family.id,
+                first_name="Violet",
+                preferred_name="Vi",
+                last_name=visitor.last_name,
+            )
+            assert (named.display_name, named.sort_key) == (visitor.display_name, visitor.sort_key)
+            # This transaction's own changes are read.
+            uow.attendance.get(visit.id).mark(
+                m.AttendanceStatus.PRESENT, by=school.staff.id, at=at(2026, 2, 7, 9, 45)
+            )
+            again = uow.rolls.sheet(school.cohort.id, school.session.id, members)
+            assert [(x.id, x.status) for x in again.marks] == [
+                (marked.id, marked.status),
+                (visit.id, m.AttendanceStatus.PRESENT),
+            ]
+            empty = uow.rolls.sheet(uuid4(), uuid4(), members)
+            assert empty == rolls.RollSheet(enrolments=(), marks=(), visits=(), students={})
+        with make_uow(other_school.organisation.id) as uow:
+            theirs = uow.rolls.sheet(school.cohort.id, school.session.id, members)
+            assert theirs == rolls.RollSheet(enrolments=(), marks=(), visits=(), students={})
+
+    def test_roll_marks_are_written_at_once_with_their_audit_entries(
+        self, make_uow: MakeUow, school: School, other_school: School
+    ) -> None:
+        org = school.organisation.id
+        visitor = f.student(school.family, first_name="Violet")
+        seat = f.enrolment(visitor, school.cohort, status=EnrolmentStatus.ACTIVE)
+        save(make_uow, visitor, seat)
+        members = frozenset({EnrolmentStatus.ACTIVE, EnrolmentStatus.ENROLLED})
+        when = at(2026, 2, 7, 9, 50, 0, 123456)
+        with make_uow(org) as uow:
+            [read] = uow.rolls.sheet(school.cohort.id, school.session.id, members).marks
+            changed = attrs.evolve(
+                read,
+                status=m.AttendanceStatus.LATE,
+                notes="Bus was late",
+                recorded_by_staff_id=school.staff.id,
+                recorded_at=when,
+                version=read.version + 1,
+            )
+            new = rolls.RollMark(
+                id=uuid4(),
+                student_id=visitor.id,
+                enrolment_id=seat.id,
+                status=m.AttendanceStatus.PRESENT,
+                notes=None,
+                recorded_by_staff_id=school.staff.id,
+                recorded_at=when,
+                version=1,
+            )
+
+            def write(mark: rolls.RollMark, read_version: int | None) -> rolls.MarkWrite:
+                return rolls.MarkWrite(
+                    mark=mark,
+                    session_id=school.session.id,
+                    read_version=read_version,
+                    actor_staff_id=school.staff.id,
+                    summary=f"marked {mark.status.value}",
+                    changes={"status": [None, mark.status.value]},
+                )
+
+            writes = [write(changed, read.version), write(new, None)]
+            uow.rolls.record_marks(writes)
+            # read back in the same transaction
+            again = uow.rolls.sheet(school.cohort.id, school.session.id, members)
+            assert {x.id: x for x in again.marks} == {changed.id: changed, new.id: new}
+            uow.commit()
+        with make_uow(org) as uow:
+            stored = uow.attendance.get(changed.id)
+            assert (stored.status, stored.notes, stored.recorded_by_staff_id) == (
+                m.AttendanceStatus.LATE,
+                "Bus was late",
+                school.staff.id,
+            )
+            assert (stored.recorded_at, stored.version) == (when, read.version + 1)
+            added = uow.attendance.get(new.id)
+            assert (added.session_id, added.student_id, added.enrolment_id) == (
+                school.session.id,
+                visitor.id,
+                seat.id,
+            )
+            assert (added.status, added.notes, added.version) == (
+                m.AttendanceStatus.PRESENT,
+                None,
+                1,
+            )
+            for mark in (changed, new):
+                [entry] = uow.audit.list_for_entity(mark.id)
+                assert (entry.action, entry.entity_type, entry.actor_staff_id) == (
+                    "attendance.mark",
+                    "Attendance",
+                    school.staff.id,
+                )
+                assert (entry.summary, entry.occurred_at) == (
+                    f"marked {mark.status.value}",
+                    when,
+                )
+                assert entry.changes == {"status": [None, mark.status.value]}
+        # A stale version (the mark changed since it was read) writes nothing.
+        stale = attrs.evolve(changed, status=m.AttendanceStatus.ABSENT, version=changed.version)
+        late_comer = attrs.evolve(new, id=uuid4(), student_id=school.sibling.id)
+        with make_uow(org) as uow:
+            with pytest.raises(Conflict) as caught:
+                uow.rolls.record_marks([write(stale, read.version), write(late_comer, None)])
+            assert "changed meanwhile" in str(caught.value)
+        # Another organisation cannot write this organisation's marks.
+        theirs = attrs.evolve(stale, version=changed.version + 1)
+        with make_uow(other_school.organisation.id) as uow, pytest.raises(Conflict):
+            uow.rolls.record_marks([write(theirs, changed.version)])
+        with make_uow(org) as uow:
+            assert uow.attendance.get(changed.id).status is m.AttendanceStatus.LATE
+            assert uow.attendance.find(late_comer.id) is None
+            assert len(uow.audit.list_for_entity(changed.id)) == 1
+
+    def test_roll_context_is_what_the_roll_needs_of_session_cohort_campus_organisation(
+        self, make_uow: MakeUow, school: School, other_school: School
+    ) -> None:
+        north = f.campus(school.organisation.id, timezone="Australia/Perth")
+        evening = f.cohort(school.program, north, name="Evening coders")
+        late = f.session(
+            evening, scheduled_date=date(2026, 3, 3), lead_instructor_id=school.staff.id
+        )
+        save(make_uow, north, evening, late)
+        ours = school.organisation
+
+        def context(
+            session: m.Session, cohort: m.Cohort, campus: m.Campus, org: m.Organisation
+        ) -> rolls.RollContext:
+            return rolls.RollContext(
+                session_id=session.id,
+                session_number=session.session_number,
+                scheduled_date=session.scheduled_date,
+                scheduled_end_time=session.scheduled_end_time,
+                status=session.status,
+                lead_instructor_id=session.lead_instructor_id,
+                cohort_id=cohort.id,
+                cohort_name=cohort.name,
+                program_id=cohort.program_id,
+                campus_id=campus.id,
+                timezone=campus.timezone,
+                edit_window_hours=org.settings.attendance_edit_window_hours,
+            )
+
+        with make_uow(school.organisation.id) as uow:
+            found = uow.rolls.find_context(late.id)
+            assert found == context(late, evening, north, ours)
+            assert found is not None
+            assert (found.timezone, found.cohort_name) == ("Australia/Perth", "Evening coders")
+            assert found.ends_at() == late.ends_at("Australia/Perth")
+            assert not found.is_cancelled
+            assert uow.rolls.find_context(school.session.id) == context(
+                school.session, school.cohort, school.campus, ours
+            )
+            for missing in (uuid4(), evening.id, other_school.session.id):
+                assert uow.rolls.find_context(missing) is None
+            uow.sessions.get(late.id).cancel("Storm")
+            cancelled = uow.rolls.find_context(late.id)
+            assert cancelled is not None
+            assert cancelled.is_cancelled
+        with make_uow(other_school.organisation.id) as uow:
+            assert uow.rolls.find_context(late.id) is None
+            theirs = uow.rolls.find_context(other_school.session.id)
+            assert theirs == context(
+                other_school.session,
+                other_school.cohort,
+                other_school.campus,
+                other_school.organisation,
+            )
 
     def test_lapsed_offers_are_unpaid_offers_due_by_now_oldest_deadline_first(
         self, make_uow: MakeUow, school: School, other_school: School
@@ -3110,6 +3361,27 @@ class EventsContract(_Schools):
         with make_uow(school.organisation.id) as uow:
             enrolment = uow.enrolments.get(school.waitlisted.id)
             assert enrolment.status is EnrolmentStatus.ENQUIRY
+            assert uow.collect_events() == []
+
+    def test_recorded_events_come_after_the_entities_and_go_with_a_rollback(
+        self, make_uow: MakeUow, school: School
+    ) -> None:
+        cancelled = SessionCancelled(
+            organisation_id=school.organisation.id,
+            session_id=school.session.id,
+            cohort_id=school.cohort.id,
+            reason="Storm",
+        )
+        with make_uow(school.organisation.id) as uow:
+            uow.record(cancelled)
+            uow.enrolments.get(school.waitlisted.id).request_payment()
+            uow.commit()
+        assert uow.collect_events() == [self.payment_requested(school), cancelled]
+        assert uow.collect_events() == []
+        with make_uow(school.organisation.id) as uow:
+            uow.record(cancelled)
+        assert uow.collect_events() == []
+        with uow:  # the same unit of work again: nothing of the rolled back one is left
             assert uow.collect_events() == []
 
     def test_events_are_not_saved_with_the_entities(

@@ -273,19 +273,6 @@ class MemoryEnrolmentRepository(MemoryRepository[m.Enrolment], ports.EnrolmentRe
             lambda e: (e.enrolment_date, e.id),
         )
 
-    def list_for_roll(
-        self, cohort_id: UUID, session_id: UUID, statuses: Collection[EnrolmentStatus]
-    ) -> list[m.Enrolment]:
-        wanted = frozenset(statuses)
-        return self._uow.select(
-            m.Enrolment,
-            lambda e: (
-                (e.cohort_id == cohort_id and e.status in wanted)
-                or e.trial_session_id == session_id
-            ),
-            lambda e: (e.enrolment_date, e.id),
-        )
-
     def list_lapsed_offers(self, now: datetime) -> list[m.Enrolment]:
         return self._uow.select(
             m.Enrolment, lambda e: e.offer_lapsed(now), lambda e: (e.offer_expires_at, e.id)
@@ -666,12 +653,27 @@ class MemoryStaffSessionRepository(MemoryRepository[m.StaffSession], ports.Staff
             lambda s: (s.created_at, s.id),
         )
 
-    def find_signed_in(self, token_hash: str) -> tuple[m.StaffSession, ports.StaffAccess] | None:
+    def find_signed_in(self, token_hash: str) -> m.SignedIn | None:
         session = self.find_by_token_hash(token_hash)
         staff = None if session is None else self._uow.load(m.Staff, session.staff_id)
         if session is None or staff is None:
             return None
-        return session, _access(self._uow, staff)
+        access = _access(self._uow, staff)
+        return m.SignedIn(
+            session_id=session.id,
+            organisation_id=session.organisation_id,
+            expires_at=session.expires_at,
+            revoked_at=session.revoked_at,
+            csrf_hash=session.csrf_hash,
+            staff_id=staff.id,
+            role=staff.role,
+            first_name=staff.first_name,
+            last_name=staff.last_name,
+            is_active=staff.is_active,
+            campus_ids=access.campus_ids,
+            cohort_ids=access.cohort_ids,
+            session_ids=access.session_ids,
+        )
 
 
 class MemoryAuditLog(MemoryRepository[m.AuditEntry], ports.AuditLog):

@@ -13,6 +13,7 @@ import attrs
 from rocket_adapters.memory import repositories as r
 from rocket_adapters.memory.lifecycle import MemoryLifecycleRepository
 from rocket_adapters.memory.reports import MemoryReportingRepository
+from rocket_adapters.memory.rolls import MemoryRollRepository
 from rocket_adapters.memory.store import UNIQUE_RULES, MemoryStore
 from rocket_adapters.memory.term_invoicing import MemoryTermInvoicingRepository
 from rocket_core import model as m
@@ -85,6 +86,7 @@ class MemoryUnitOfWork(UnitOfWork):
         self.lifecycle = MemoryLifecycleRepository(self)
         self.term_invoicing = MemoryTermInvoicingRepository(self)
         self.reports = MemoryReportingRepository(self)
+        self.rolls = MemoryRollRepository(self)
 
     # -- transaction ----------------------------------------------------------------------
 
@@ -93,6 +95,7 @@ class MemoryUnitOfWork(UnitOfWork):
             raise Conflict("this unit of work is already in a transaction")
         self._reset()
         self._seen = []
+        self.drop_recorded()
         self._active = True
 
     def commit(self) -> None:
@@ -118,6 +121,7 @@ class MemoryUnitOfWork(UnitOfWork):
         if self._active:
             self._reset()
             self._seen = []
+            self.drop_recorded()
             self._active = False
 
     def seen(self) -> Iterable[m.Entity]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import date, datetime
+from functools import cache
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from uuid import UUID
 
@@ -132,7 +133,7 @@ class SqlStaffRepository(SqlRepository[m.Staff], ports.StaffRepository):
         return _access(rows[0][0], [(kind, ref) for _, kind, ref in rows]) if rows else None
 
 
-def _assignments(organisation_id: UUID, staff_id: Any) -> sa.Subquery:
+def _assignments(organisation_id: Any, staff_id: Any) -> sa.Subquery:
     """A staff member's campus, cohort and session assignments as (kind, ref) rows; each
     table read by its staff index (``staff_id``: a value or a scalar subquery)."""
     parts = [
@@ -313,15 +314,6 @@ class SqlEnrolmentRepository(SqlRepository[m.Enrolment], ports.EnrolmentReposito
 
     def list_for_student(self, student_id: UUID) -> list[m.Enrolment]:
         return self._list(self.c.student_id == student_id, order=[self.c.enrolment_date])
-
-    def list_for_roll(
-        self, cohort_id: UUID, session_id: UUID, statuses: Collection[EnrolmentStatus]
-    ) -> list[m.Enrolment]:
-        members = sa.and_(self.c.cohort_id == cohort_id, self.c.status.in_(list(statuses)))
-        return self._list(
-            sa.or_(members, self.c.trial_session_id == session_id),
-            order=[self.c.enrolment_date],
-        )
 
     def find_live(self, student_id: UUID, cohort_id: UUID) -> m.Enrolment | None:
         return self._first(
@@ -710,30 +702,62 @@ class SqlStaffSessionRepository(SqlRepository[m.StaffSession], ports.StaffSessio
             order=[self.c.created_at],
         )
 
-    def find_signed_in(self, token_hash: str) -> tuple[m.StaffSession, ports.StaffAccess] | None:
-        org = self._uow.organisation_id
-        staff_id = (
-            sa.select(self.c.staff_id)
-            .where(self.c.organisation_id == org, self.c.token_hash == token_hash)
-            .scalar_subquery()
+    def find_signed_in(self, token_hash: str) -> m.SignedIn | None:
+        rows = self._uow.values(
+            _signed_in(), {"org": self._uow.organisation_id, "hash": token_hash}
         )
-        assigned = _assignments(org, staff_id)
-        staff = TABLE_OF[m.Staff].c
-        statement = (
-            sa.select(m.StaffSession, m.Staff, assigned.c.kind, assigned.c.ref)
-            .join(m.Staff, staff.id == self.c.staff_id)
-            .outerjoin(assigned, sa.true())
-            .where(
-                self.c.organisation_id == org,
-                self.c.token_hash == token_hash,
-                staff.organisation_id == org,
-            )
-        )
-        rows = self._uow.tuples(statement)
         if not rows:
             return None
-        session, found = rows[0][0], rows[0][1]
-        return session, _access(found, [(kind, ref) for _, _, kind, ref in rows])
+        ids: dict[str, set[UUID]] = {"campus": set(), "cohort": set(), "session": set()}
+        for *_, kind, ref in rows:
+            if kind is not None and ref is not None:
+                ids[kind].add(ref)
+        first = rows[0]
+        return m.SignedIn(
+            session_id=first[0],
+            organisation_id=self._uow.organisation_id,
+            expires_at=first[1],
+            revoked_at=first[2],
+            csrf_hash=first[3],
+            staff_id=first[4],
+            role=first[5],
+            first_name=first[6],
+            last_name=first[7],
+            is_active=first[8],
+            campus_ids=frozenset(ids["campus"]),
+            cohort_ids=frozenset(ids["cohort"]),
+            session_ids=frozenset(ids["session"]),
+        )
+
+
+@cache
+def _signed_in() -> sa.Select[Any]:
+    """The session of a token digest, its staff member and their assignments: one Core
+    statement built once (``org``, ``hash``), read by the token's unique index and the
+    assignment tables' staff indexes."""
+    sessions, staff = t.staff_sessions.c, t.staff.c
+    org: sa.BindParameter[UUID] = sa.bindparam("org")
+    by_token = sa.and_(sessions.organisation_id == org, sessions.token_hash == sa.bindparam("hash"))
+    assigned = _assignments(org, sa.select(sessions.staff_id).where(by_token).scalar_subquery())
+    return (
+        sa.select(
+            sessions.id,
+            sessions.expires_at,
+            sessions.revoked_at,
+            sessions.csrf_hash,
+            staff.id,
+            staff.role,
+            staff.first_name,
+            staff.last_name,
+            staff.is_active,
+            assigned.c.kind,
+            assigned.c.ref,
+        )
+        .select_from(t.staff_sessions)
+        .join(t.staff, staff.id == sessions.staff_id)
+        .outerjoin(assigned, sa.true())
+        .where(by_token, staff.organisation_id == org)
+    )
 
 
 class SqlAuditLog(SqlRepository[m.AuditEntry], ports.AuditLog):

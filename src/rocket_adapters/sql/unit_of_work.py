@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 from uuid import UUID
 
 import sqlalchemy as sa
@@ -14,6 +14,7 @@ from rocket_adapters.sql.errors import domain_errors
 from rocket_adapters.sql.lifecycle import SqlLifecycleRepository
 from rocket_adapters.sql.mapping import is_versioned
 from rocket_adapters.sql.reports import SqlReportingRepository
+from rocket_adapters.sql.rolls import SqlRollRepository
 from rocket_adapters.sql.term_invoicing import SqlTermInvoicingRepository
 from rocket_core import model as m
 from rocket_core.errors import Conflict, Forbidden
@@ -25,6 +26,32 @@ if TYPE_CHECKING:
 E = TypeVar("E", bound=m.Entity)
 #: The key of a session's ``info`` naming its unit of work.
 UNIT_OF_WORK = "rocket_unit_of_work"
+
+
+R = TypeVar("R")
+
+
+class _Lazy(Generic[R]):
+    """A unit of work's repository, made on first use and kept on the instance."""
+
+    def __init__(self, make: Callable[[SqlUnitOfWork], R]) -> None:
+        self._make = make
+        self._name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._name = name
+
+    @overload
+    def __get__(self, uow: None, owner: type) -> _Lazy[R]: ...
+
+    @overload
+    def __get__(self, uow: SqlUnitOfWork, owner: type) -> R: ...
+
+    def __get__(self, uow: SqlUnitOfWork | None, owner: type) -> _Lazy[R] | R:
+        if uow is None:
+            return self
+        made = uow.__dict__[self._name] = self._make(uow)
+        return made
 
 
 def _owner(entity: m.Entity) -> UUID:
@@ -41,6 +68,41 @@ class SqlUnitOfWork(UnitOfWork):
     transaction that changes them, and every UPDATE checks the version it loaded.
     """
 
+    # Repositories are made on first use: a request uses two or three of them, and making
+    # all of them for every unit of work cost more than a query.
+    organisations = _Lazy(lambda uow: r.SqlOrganisationRepository(uow, m.Organisation))
+    campuses = _Lazy(lambda uow: r.SqlCampusRepository(uow, m.Campus))
+    staff = _Lazy(lambda uow: r.SqlStaffRepository(uow, m.Staff))
+    campus_staff = _Lazy(lambda uow: r.SqlCampusStaffRepository(uow, m.CampusStaff))
+    programs = _Lazy(lambda uow: r.SqlProgramRepository(uow, m.Program))
+    cohorts = _Lazy(lambda uow: r.SqlCohortRepository(uow, m.Cohort))
+    cohort_staff = _Lazy(lambda uow: r.SqlCohortStaffRepository(uow, m.CohortStaff))
+    sessions = _Lazy(lambda uow: r.SqlSessionRepository(uow, m.Session))
+    session_staff = _Lazy(lambda uow: r.SqlSessionStaffRepository(uow, m.SessionStaff))
+    families = _Lazy(lambda uow: r.SqlFamilyRepository(uow, m.Family))
+    students = _Lazy(lambda uow: r.SqlStudentRepository(uow, m.Student))
+    enrolments = _Lazy(lambda uow: r.SqlEnrolmentRepository(uow, m.Enrolment))
+    makeup_tokens = _Lazy(lambda uow: r.SqlMakeupTokenRepository(uow, m.MakeupToken))
+    attendance = _Lazy(lambda uow: r.SqlAttendanceRepository(uow, m.Attendance))
+    skill_trees = _Lazy(lambda uow: r.SqlSkillTreeRepository(uow, m.SkillTree))
+    skill_nodes = _Lazy(lambda uow: r.SqlSkillNodeRepository(uow, m.SkillNode))
+    skill_progress = _Lazy(lambda uow: r.SqlSkillProgressRepository(uow, m.SkillProgress))
+    projects = _Lazy(lambda uow: r.SqlProjectSubmissionRepository(uow, m.ProjectSubmission))
+    invoices = _Lazy(lambda uow: r.SqlInvoiceRepository(uow, m.Invoice))
+    payments = _Lazy(lambda uow: r.SqlPaymentRepository(uow, m.Payment))
+    allocations = _Lazy(lambda uow: r.SqlPaymentAllocationRepository(uow, m.PaymentAllocation))
+    refunds = _Lazy(lambda uow: r.SqlRefundRepository(uow, m.Refund))
+    credit_notes = _Lazy(lambda uow: r.SqlCreditNoteRepository(uow, m.CreditNote))
+    webhook_events = _Lazy(lambda uow: r.SqlWebhookEventRepository(uow, m.WebhookEvent))
+    messages = _Lazy(lambda uow: r.SqlMessageRepository(uow, m.Message))
+    notifications = _Lazy(lambda uow: r.SqlNotificationRepository(uow, m.Notification))
+    staff_sessions = _Lazy(lambda uow: r.SqlStaffSessionRepository(uow, m.StaffSession))
+    audit = _Lazy(lambda uow: r.SqlAuditLog(uow, m.AuditEntry))
+    lifecycle = _Lazy(lambda uow: SqlLifecycleRepository(uow))
+    term_invoicing = _Lazy(lambda uow: SqlTermInvoicingRepository(uow))
+    reports = _Lazy(lambda uow: SqlReportingRepository(uow))
+    rolls = _Lazy(lambda uow: SqlRollRepository(uow))
+
     def __init__(self, database: Database, organisation_id: UUID) -> None:
         self.database = database
         self.organisation_id = organisation_id
@@ -50,37 +112,6 @@ class SqlUnitOfWork(UnitOfWork):
         # or added alive for the transaction, so that their recorded events are collected.
         self._entities: dict[int, m.Entity] = {}
         self._seen: list[m.Entity] = []
-        self.organisations = r.SqlOrganisationRepository(self, m.Organisation)
-        self.campuses = r.SqlCampusRepository(self, m.Campus)
-        self.staff = r.SqlStaffRepository(self, m.Staff)
-        self.campus_staff = r.SqlCampusStaffRepository(self, m.CampusStaff)
-        self.programs = r.SqlProgramRepository(self, m.Program)
-        self.cohorts = r.SqlCohortRepository(self, m.Cohort)
-        self.cohort_staff = r.SqlCohortStaffRepository(self, m.CohortStaff)
-        self.sessions = r.SqlSessionRepository(self, m.Session)
-        self.session_staff = r.SqlSessionStaffRepository(self, m.SessionStaff)
-        self.families = r.SqlFamilyRepository(self, m.Family)
-        self.students = r.SqlStudentRepository(self, m.Student)
-        self.enrolments = r.SqlEnrolmentRepository(self, m.Enrolment)
-        self.makeup_tokens = r.SqlMakeupTokenRepository(self, m.MakeupToken)
-        self.attendance = r.SqlAttendanceRepository(self, m.Attendance)
-        self.skill_trees = r.SqlSkillTreeRepository(self, m.SkillTree)
-        self.skill_nodes = r.SqlSkillNodeRepository(self, m.SkillNode)
-        self.skill_progress = r.SqlSkillProgressRepository(self, m.SkillProgress)
-        self.projects = r.SqlProjectSubmissionRepository(self, m.ProjectSubmission)
-        self.invoices = r.SqlInvoiceRepository(self, m.Invoice)
-        self.payments = r.SqlPaymentRepository(self, m.Payment)
-        self.allocations = r.SqlPaymentAllocationRepository(self, m.PaymentAllocation)
-        self.refunds = r.SqlRefundRepository(self, m.Refund)
-        self.credit_notes = r.SqlCreditNoteRepository(self, m.CreditNote)
-        self.webhook_events = r.SqlWebhookEventRepository(self, m.WebhookEvent)
-        self.messages = r.SqlMessageRepository(self, m.Message)
-        self.notifications = r.SqlNotificationRepository(self, m.Notification)
-        self.staff_sessions = r.SqlStaffSessionRepository(self, m.StaffSession)
-        self.audit = r.SqlAuditLog(self, m.AuditEntry)
-        self.lifecycle = SqlLifecycleRepository(self)
-        self.term_invoicing = SqlTermInvoicingRepository(self)
-        self.reports = SqlReportingRepository(self)
 
     # -- transaction ----------------------------------------------------------------------
 
@@ -89,10 +120,11 @@ class SqlUnitOfWork(UnitOfWork):
             raise Conflict("this unit of work is already in a transaction")
         session = self.database.sessions(info={UNIT_OF_WORK: self})
         self._session, self._bumped, self._entities, self._seen = session, set(), {}, []
+        self.drop_recorded()
         if self.database.dialect == "postgresql":
             with domain_errors():
-                session.execute(
-                    sa.text("SELECT set_config('rocket.organisation_id', :org, true)"),
+                session.connection().exec_driver_sql(
+                    "SELECT set_config('rocket.organisation_id', %(org)s, true)",
                     {"org": str(self.organisation_id)},
                 )
 
@@ -115,6 +147,7 @@ class SqlUnitOfWork(UnitOfWork):
             self._session.close()
             self._session = None
             self._entities, self._seen = {}, []
+            self.drop_recorded()
 
     def seen(self) -> Iterable[m.Entity]:
         if self._session is not None:
@@ -183,6 +216,24 @@ class SqlUnitOfWork(UnitOfWork):
         """The first entity a select finds, or None."""
         found = self.rows(statement.limit(1))
         return found[0] if found else None
+
+    def values(self, statement: sa.Executable, parameters: dict[str, Any]) -> Sequence[Any]:
+        """The rows of a Core select, run on the transaction's connection without the ORM
+        (hot reads into values: ``rolls.py``); this transaction's changes are flushed
+        first, so that they are seen."""
+        session = self.session
+        with domain_errors():
+            session.flush()
+            return session.connection().execute(statement, parameters).all()
+
+    def write(self, statement: sa.Executable, rows: list[dict[str, Any]]) -> sa.CursorResult[Any]:
+        """Run a Core INSERT or UPDATE for many rows on the transaction's connection without
+        the ORM (set-based writes: ``rolls.py``); its result gives the rows changed."""
+        session = self.session
+        with domain_errors():
+            session.flush()
+            result: sa.CursorResult[Any] = session.connection().execute(statement, rows)
+            return result
 
     def execute(self, statement: Any, parameters: Any = None) -> sa.Result[Any]:
         """Run a Core statement in this transaction (``parameters``: a list of rows for an

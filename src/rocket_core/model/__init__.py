@@ -1,7 +1,7 @@
 """Rocket's entities and value objects, one module per bounded context."""
 
 from rocket_core.enrolment_machine import EnrolmentStatus, Trigger
-from rocket_core.model.access import StaffSession
+from rocket_core.model.access import SignedIn, StaffSession
 from rocket_core.model.attendance import ATTENDED, Attendance, AttendanceStatus
 from rocket_core.model.audit import AuditEntry
 from rocket_core.model.base import Entity, new_id, utc_now
@@ -107,6 +107,7 @@ __all__ = [
     "Session",
     "SessionStaff",
     "SessionStatus",
+    "SignedIn",
     "SkillLevel",
     "SkillNode",
     "SkillProgress",

@@ -9,6 +9,7 @@ import attrs
 
 from rocket_core.model import checks as c
 from rocket_core.model.base import Entity, new_id, utc_now
+from rocket_core.model.organisation import StaffRole
 
 
 def _digest(instance: object, attribute: attrs.Attribute[str], value: object) -> None:
@@ -50,3 +51,33 @@ class StaffSession(Entity):
         c.aware(self, attrs.fields(StaffSession).revoked_at, at)
         if self.revoked_at is None:
             self.revoked_at = at
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class SignedIn:
+    """A login session with what a request needs of its staff member: the value
+    ``StaffSessionRepository.find_signed_in`` reads on every authenticated request (not
+    tracked entities: nothing of it is changed there)."""
+
+    session_id: UUID
+    organisation_id: UUID
+    expires_at: datetime
+    revoked_at: datetime | None
+    csrf_hash: str
+    staff_id: UUID
+    role: StaffRole
+    first_name: str
+    last_name: str
+    is_active: bool
+    campus_ids: frozenset[UUID] = frozenset()
+    cohort_ids: frozenset[UUID] = frozenset()
+    session_ids: frozenset[UUID] = frozenset()
+
+    def is_live(self, now: datetime) -> bool:
+        """As ``StaffSession.is_live``: not revoked and not expired at ``now``."""
+        return self.revoked_at is None and now < self.expires_at
+
+    @property
+    def full_name(self) -> str:
+        """The staff member's first and last name."""
+        return f"{self.first_name} {self.last_name}"

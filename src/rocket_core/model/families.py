@@ -134,12 +134,12 @@ class Student(Entity):
     @property
     def display_name(self) -> str:
         """The name staff call the child: preferred first name, then last name."""
-        return f"{self.preferred_name or self.first_name} {self.last_name}"
+        return display_name(self.first_name, self.preferred_name, self.last_name)
 
     @property
     def sort_key(self) -> tuple[str, str]:
         """Rolls sort students by last name, then first name, case-insensitively."""
-        return (self.last_name.casefold(), (self.preferred_name or self.first_name).casefold())
+        return sort_key(self.first_name, self.preferred_name, self.last_name)
 
     def age_on(self, day: date) -> int:
         """Age in whole years on ``day`` (a 29 February birthday counts from 1 March)."""
@@ -150,3 +150,13 @@ class Student(Entity):
     def deactivate(self) -> None:
         """The child no longer studies here; records are kept."""
         self.is_active = False
+
+
+def display_name(first_name: str, preferred_name: str | None, last_name: str) -> str:
+    """A student's name as staff call the child: preferred first name, then last name."""
+    return f"{preferred_name or first_name} {last_name}"
+
+
+def sort_key(first_name: str, preferred_name: str | None, last_name: str) -> tuple[str, str]:
+    """How rolls sort students: last name, then first name, case-insensitively."""
+    return (last_name.casefold(), (preferred_name or first_name).casefold())

@@ -54,11 +54,12 @@ from rocket_core.model import (
     MakeupTokenStatus,
     Session,
     StaffRole,
-    Student,
+    new_id,
 )
 from rocket_core.permissions import Action, Actor, authorise
 from rocket_core.ports import UnitOfWork
-from rocket_core.services.base import Service, load_actor
+from rocket_core.rolls import MarkWrite, RollContext, RollEnrolment, RollMark, RollStudent
+from rocket_core.services.base import Service, jsonable, load_actor
 from rocket_core.services.checks import by_id
 from rocket_core.services.makeup import issue_token
 
@@ -152,12 +153,21 @@ class AttendanceRate:
         )
 
 
+@attrs.frozen
+class Marked:
+    """What marking did: the marks that changed (as written, in roll order) and the roll
+    with them, read in the same transaction."""
+
+    changed: list[RollMark]
+    roll: list[RollLine]
+
+
 @attrs.define
 class _Line:
-    student: Student
+    student: RollStudent
     kind: RollKind
     enrolment_id: UUID
-    mark: Attendance | None
+    mark: RollMark | None
 
     def as_roll_line(self) -> RollLine:
         mark = self.mark
@@ -173,13 +183,6 @@ class _Line:
         )
 
 
-@attrs.frozen
-class _Context:
-    session: Session
-    cohort: Cohort
-    timezone: str
-
-
 class AttendanceService(Service):
     """Rolls, marks and attendance rates."""
 
@@ -187,15 +190,18 @@ class AttendanceService(Service):
         """The session's roll sorted by name (last, then first): enrolled students, trial and
         makeup visitors, each with the current mark (``Action.VIEW_ROSTER``)."""
         with self.transaction(actor) as uow:
-            ctx = _load(uow, session_id)
+            found = _context(uow, session_id)
             authorise(
                 actor,
                 Action.VIEW_ROSTER,
-                campus_id=ctx.cohort.campus_id,
-                cohort_id=ctx.cohort.id,
-                session_id=ctx.session.id,
+                campus_id=found.campus_id,
+                cohort_id=found.cohort_id,
+                session_id=found.session_id,
             )
-            return [line.as_roll_line() for line in _roll(uow, ctx)]
+            lines = _roll(
+                uow, found.cohort_id, found.session_id, found.scheduled_date, found.timezone
+            )
+            return [line.as_roll_line() for line in lines]
 
     def mark(
         self,
@@ -204,10 +210,11 @@ class AttendanceService(Service):
         marks: Mapping[UUID, AttendanceStatus | Mark],
         *,
         approver: Actor | None = None,
-    ) -> list[Attendance]:
+    ) -> Marked:
         """Mark one or many students of the roll at once, in one transaction: all the marks
         are saved, or none (``Action.TAKE_ATTENDANCE``; an excused absence also needs
-        ``Action.EXCUSE_ABSENCES``). Returns the marks that changed, in roll order.
+        ``Action.EXCUSE_ABSENCES``). Returns the marks that changed, in roll order, and the
+        roll with them (``Marked``: no second read).
 
         Each mark stamps who and when. A student newly marked absent records
         StudentMarkedAbsent (for the family's alert); a newly excused enrolled student gets a
@@ -215,15 +222,14 @@ class AttendanceService(Service):
         statuses each kind of roll line accepts.
         """
         with self.transaction(actor) as uow:
-            ctx = _load(uow, session_id)
-            cohort, session = ctx.cohort, ctx.session
-            campus_id, cohort_id = cohort.campus_id, cohort.id
+            ctx = _context(uow, session_id)
+            campus_id, cohort_id = ctx.campus_id, ctx.cohort_id
             authorise(
                 actor,
                 Action.TAKE_ATTENDANCE,
                 campus_id=campus_id,
                 cohort_id=cohort_id,
-                session_id=session.id,
+                session_id=ctx.session_id,
                 approver=approver,
             )
             if actor.role is StaffRole.TEACHING_ASSISTANT:
@@ -236,39 +242,45 @@ class AttendanceService(Service):
                     Action.EXCUSE_ABSENCES,
                     campus_id=campus_id,
                     cohort_id=cohort_id,
-                    session_id=session.id,
+                    session_id=ctx.session_id,
                 )
-            if session.is_cancelled:
+            if ctx.is_cancelled:
                 raise Conflict(
-                    f"session {session.session_number} of {cohort.name} on"
-                    f" {session.scheduled_date.isoformat()} is cancelled: it cannot be marked"
+                    f"session {ctx.session_number} of {ctx.cohort_name} on"
+                    f" {ctx.scheduled_date.isoformat()} is cancelled: it cannot be marked"
                 )
             now = self.clock.now()
             today = self.clock.today(ctx.timezone)
-            lines = {line.student.id: line for line in _roll(uow, ctx)}
+            roll = _roll(uow, cohort_id, ctx.session_id, ctx.scheduled_date, ctx.timezone)
+            lines = {line.student.id: line for line in roll}
             changes = _plan(wanted, lines)
             if not changes:
-                return []
+                return Marked(changed=[], roll=[line.as_roll_line() for line in roll])
             early = [m for _, m in changes if m.status is not AttendanceStatus.EXCUSED]
-            if today < session.scheduled_date and early:
+            if today < ctx.scheduled_date and early:
                 raise Conflict(
-                    f"session {session.session_number} of {cohort.name} is on"
-                    f" {session.scheduled_date.isoformat()}: marks open that day (only an"
+                    f"session {ctx.session_number} of {ctx.cohort_name} is on"
+                    f" {ctx.scheduled_date.isoformat()}: marks open that day (only an"
                     " excused absence can be recorded ahead)"
                 )
-            settings = uow.organisations.current().settings
-            deadline = session.ends_at(ctx.timezone) + timedelta(
-                hours=settings.attendance_edit_window_hours
-            )
+            deadline = ctx.ends_at() + timedelta(hours=ctx.edit_window_hours)
             if now > deadline and actor.role not in _LATE_EDITORS:
                 raise Forbidden(
-                    f"marks of session {session.session_number} of {cohort.name} could be"
+                    f"marks of session {ctx.session_number} of {ctx.cohort_name} could be"
                     f" changed until {deadline.isoformat()}; later changes need a campus manager"
                 )
-            return [
+            # written set-based: one UPDATE for the changed marks, one INSERT for the new ones
+            writes = [
                 self._write(uow, actor, approver, ctx, line, mark, now, today)
                 for line, mark in changes
             ]
+            uow.rolls.record_marks(writes)
+            written = {write.mark.student_id: write.mark for write in writes}
+            after = [attrs.evolve(ln, mark=written.get(ln.student.id, ln.mark)) for ln in roll]
+            return Marked(
+                changed=[write.mark for write in writes],
+                roll=[line.as_roll_line() for line in after],
+            )
 
     def rate_for_student(
         self, actor: Actor, student_id: UUID, cohort_id: UUID | None = None
@@ -359,7 +371,7 @@ class AttendanceService(Service):
         )
 
     def _check_approval(
-        self, uow: UnitOfWork, actor: Actor, approver: Actor | None, ctx: _Context
+        self, uow: UnitOfWork, actor: Actor, approver: Actor | None, ctx: RollContext
     ) -> None:
         """A teaching assistant's marks need the cohort's (or session's) lead instructor."""
         if approver is None:
@@ -372,12 +384,12 @@ class AttendanceService(Service):
             current = load_actor(uow, approver.staff_id)
         except NotFound as missing:
             raise Forbidden("the approver must be the cohort's lead instructor") from missing
-        assignment = uow.cohort_staff.find_assignment(ctx.cohort.id, current.staff_id)
+        assignment = uow.cohort_staff.find_assignment(ctx.cohort_id, current.staff_id)
         leads_cohort = assignment is not None and assignment.role is CohortStaffRole.LEAD_INSTRUCTOR
-        leads_session = ctx.session.lead_instructor_id == current.staff_id
+        leads_session = ctx.lead_instructor_id == current.staff_id
         if current.role is not StaffRole.LEAD_INSTRUCTOR or not (leads_cohort or leads_session):
             raise Forbidden(
-                f"{current.name} is not the lead instructor of {ctx.cohort.name}:"
+                f"{current.name} is not the lead instructor of {ctx.cohort_name}:"
                 " only the lead can approve a teaching assistant's marks"
             )
 
@@ -386,48 +398,43 @@ class AttendanceService(Service):
         uow: UnitOfWork,
         actor: Actor,
         approver: Actor | None,
-        ctx: _Context,
+        ctx: RollContext,
         line: _Line,
         mark: Mark,
         now: datetime,
         today: date,
-    ) -> Attendance:
-        """Give one mark, with its event, token and audit entry."""
-        session, student = ctx.session, line.student
-        attendance = line.mark
-        before = None if attendance is None else attendance.status
-        if attendance is None:
-            attendance = Attendance(
-                organisation_id=uow.organisation_id,
-                session_id=session.id,
-                student_id=student.id,
-                enrolment_id=line.enrolment_id,
-                status=mark.status,
-                notes=mark.notes,
-                recorded_by_staff_id=actor.staff_id,
-                recorded_at=now,
-            )
-            uow.attendance.add(attendance)
-        else:
-            attendance.mark(mark.status, by=actor.staff_id, at=now, notes=mark.notes)
-        after = attendance.status
+    ) -> MarkWrite:
+        """One mark to write, with its event, token and audit entry."""
+        student, current = line.student, line.mark
+        before = None if current is None else current.status
+        after = mark.status
+        written = RollMark(
+            id=new_id() if current is None else current.id,
+            student_id=student.id,
+            enrolment_id=line.enrolment_id if current is None else current.enrolment_id,
+            status=after,
+            notes=mark.notes if current is None or mark.notes is not None else current.notes,
+            recorded_by_staff_id=actor.staff_id,
+            recorded_at=now,
+            version=1 if current is None else current.version + 1,
+        )
         if after is AttendanceStatus.ABSENT and before is not AttendanceStatus.ABSENT:
-            attendance.record(
+            uow.record(
                 StudentMarkedAbsent(
                     organisation_id=uow.organisation_id,
-                    attendance_id=attendance.id,
-                    session_id=session.id,
+                    attendance_id=written.id,
+                    session_id=ctx.session_id,
                     student_id=student.id,
                     family_id=student.family_id,
-                    session_end=session.ends_at(ctx.timezone),
+                    session_end=ctx.ends_at(),
                 )
             )
         if before is AttendanceStatus.ABSENT and after is not AttendanceStatus.ABSENT:
-            attendance.record(
+            uow.record(
                 AbsenceCleared(
                     organisation_id=uow.organisation_id,
-                    attendance_id=attendance.id,
-                    session_id=session.id,
+                    attendance_id=written.id,
+                    session_id=ctx.session_id,
                     student_id=student.id,
                 )
             )
@@ -441,12 +448,10 @@ class AttendanceService(Service):
             token = issue_token(
                 uow,
                 uow.enrolments.get(line.enrolment_id),
-                program_id=ctx.cohort.program_id,
-                reason=f"excused absence: {ctx.cohort.name}, session {session.session_number}"[
-                    :200
-                ],
+                program_id=ctx.program_id,
+                reason=f"excused absence: {ctx.cohort_name}, session {ctx.session_number}"[:200],
                 today=today,
-                source_session_id=session.id,
+                source_session_id=ctx.session_id,
             )
             self.audit(
                 uow,
@@ -454,7 +459,7 @@ class AttendanceService(Service):
                 "makeup_token.issue",
                 token,
                 f"Makeup token for {student.display_name}: excused absence from session"
-                f" {session.session_number} of {ctx.cohort.name}",
+                f" {ctx.session_number} of {ctx.cohort_name}",
                 {"expires_on": token.expires_on},
             )
         changes: dict[str, object] = {"status": [before, after]}
@@ -462,28 +467,28 @@ class AttendanceService(Service):
             changes["notes"] = mark.notes
         if approver is not None and actor.role is StaffRole.TEACHING_ASSISTANT:
             changes["approved_by"] = approver.staff_id
-        self.audit(
-            uow,
-            actor,
-            "attendance.mark",
-            attendance,
-            f"{student.display_name} marked {after.value} at session {session.session_number}"
-            f" of {ctx.cohort.name}" + ("" if before is None else f" (was {before.value})"),
-            changes,
+        return MarkWrite(
+            mark=written,
+            session_id=ctx.session_id,
+            read_version=None if current is None else current.version,
+            actor_staff_id=actor.staff_id,
+            summary=f"{student.display_name} marked {after.value} at session"
+            f" {ctx.session_number} of {ctx.cohort_name}"
+            + ("" if before is None else f" (was {before.value})"),
+            changes=jsonable(changes),
         )
-        return attendance
 
-    def _withdraw_token(self, uow: UnitOfWork, actor: Actor, ctx: _Context, line: _Line) -> None:
+    def _withdraw_token(self, uow: UnitOfWork, actor: Actor, ctx: RollContext, line: _Line) -> None:
         """An excused absence was changed: take back the makeup token it issued, if unused."""
         tokens = [
             t
             for t in uow.makeup_tokens.list_for_enrolment(line.enrolment_id)
-            if t.source_session_id == ctx.session.id and t.student_id == line.student.id
+            if t.source_session_id == ctx.session_id and t.student_id == line.student.id
         ]
         if any(t.status is MakeupTokenStatus.REDEEMED for t in tokens):
             raise Conflict(
                 f"{line.student.display_name}'s excused absence from session"
-                f" {ctx.session.session_number} gave a makeup token that has been used: the"
+                f" {ctx.session_number} gave a makeup token that has been used: the"
                 " mark cannot change"
             )
         for token in tokens:
@@ -498,24 +503,26 @@ class AttendanceService(Service):
                 "makeup_token.withdraw",
                 token,
                 f"Makeup token of {line.student.display_name} withdrawn: the absence from"
-                f" session {ctx.session.session_number} is no longer excused",
+                f" session {ctx.session_number} is no longer excused",
                 {"status": [MakeupTokenStatus.AVAILABLE, MakeupTokenStatus.WITHDRAWN]},
             )
 
 
-def _load(uow: UnitOfWork, session_id: UUID) -> _Context:
-    session, cohort, campus = uow.sessions.get_with_cohort(session_id)
-    return _Context(session=session, cohort=cohort, timezone=campus.timezone)
+def _context(uow: UnitOfWork, session_id: UUID) -> RollContext:
+    found = uow.rolls.find_context(session_id)
+    if found is None:
+        raise NotFound("Session", session_id)
+    return found
 
 
-def _first_day(enrolment: Enrolment, tz: str) -> date:
+def _first_day(enrolment: Enrolment | RollEnrolment, tz: str) -> date:
     """The first day the enrolment puts its student on rolls."""
     if enrolment.start_date is not None:
         return enrolment.start_date
     return enrolment.enrolment_date.astimezone(ZoneInfo(tz)).date()
 
 
-def _on_roll(enrolment: Enrolment, day: date, tz: str) -> bool:
+def _on_roll(enrolment: Enrolment | RollEnrolment, day: date, tz: str) -> bool:
     """Whether the enrolment puts its student on the cohort's roll on ``day``."""
     if enrolment.status not in _MEMBER_STATES or day < _first_day(enrolment, tz):
         return False
@@ -527,29 +534,27 @@ def _on_roll(enrolment: Enrolment, day: date, tz: str) -> bool:
     )
 
 
-def _roll(uow: UnitOfWork, ctx: _Context) -> list[_Line]:
-    """The roll's lines, sorted by name; students loaded in one query."""
-    session = ctx.session
-    marks = {a.student_id: a for a in uow.attendance.list_for_session(session.id)}
+def _roll(uow: UnitOfWork, cohort_id: UUID, session_id: UUID, day: date, tz: str) -> list[_Line]:
+    """The roll's lines, sorted by name (read as values: ``uow.rolls.sheet``)."""
+    sheet = uow.rolls.sheet(cohort_id, session_id, _MEMBER_STATES)
+    marks = {a.student_id: a for a in sheet.marks}
     found: dict[UUID, tuple[RollKind, UUID]] = {}
-    enrolments = uow.enrolments.list_for_roll(ctx.cohort.id, session.id, _MEMBER_STATES)
+    enrolments = sheet.enrolments
     for enrolment in enrolments:
-        if enrolment.cohort_id == ctx.cohort.id and _on_roll(
-            enrolment, session.scheduled_date, ctx.timezone
-        ):
-            kind = RollKind.TRIAL if enrolment.trial_session_id == session.id else RollKind.ENROLLED
+        if enrolment.cohort_id == cohort_id and _on_roll(enrolment, day, tz):
+            kind = RollKind.TRIAL if enrolment.trial_session_id == session_id else RollKind.ENROLLED
             found.setdefault(enrolment.student_id, (kind, enrolment.id))
     for trial in enrolments:
-        if trial.trial_session_id != session.id:
+        if trial.trial_session_id != session_id:
             continue
         if trial.status is not EnrolmentStatus.DROPPED or trial.student_id in marks:
             found.setdefault(trial.student_id, (RollKind.TRIAL, trial.id))
-    for token in uow.makeup_tokens.list_redeemed_for_session(session.id):
-        found.setdefault(token.student_id, (RollKind.MAKEUP, token.enrolment_id))
+    for visit in sheet.visits:
+        found.setdefault(visit.student_id, (RollKind.MAKEUP, visit.enrolment_id))
     for mark in marks.values():  # a mark never drops off its roll
         kind = RollKind.MAKEUP if mark.status is AttendanceStatus.MAKEUP else RollKind.ENROLLED
         found.setdefault(mark.student_id, (kind, mark.enrolment_id))
-    students = by_id(uow.students.find_many(found))
+    students = sheet.students
     lines = [
         _Line(student=students[sid], kind=kind, enrolment_id=eid, mark=marks.get(sid))
         for sid, (kind, eid) in found.items()
@@ -559,7 +564,8 @@ def _roll(uow: UnitOfWork, ctx: _Context) -> list[_Line]:
 
 
 def _marks(marks: Mapping[UUID, AttendanceStatus | Mark]) -> dict[UUID, Mark]:
-    """The marks asked for, as Mark values; a bad status is a ValidationError."""
+    """The marks asked for, as Mark values; a bad status or notes that are not text are a
+    ValidationError (marks are written set-based, not through the Attendance entity)."""
     if not marks:
         raise ValidationError("marks", "must name at least one student")
     wanted: dict[UUID, Mark] = {}
@@ -572,6 +578,8 @@ def _marks(marks: Mapping[UUID, AttendanceStatus | Mark]) -> dict[UUID, Mark]:
                 "Attendance.status",
                 f"{mark.status!r} is not one of {', '.join(s.value for s in AttendanceStatus)}",
             ) from None
+        if mark.notes is not None and not isinstance(mark.notes, str):
+            raise ValidationError("Attendance.notes", "must be text")
         wanted[student_id] = Mark(status=status, notes=mark.notes)
     return wanted
 

@@ -28,7 +28,7 @@ from rocket_core.events import EventBus
 from rocket_core.model import Organisation, Staff, StaffRole, StaffSession
 from rocket_core.permissions import Action, Actor, authorise
 from rocket_core.ports import Clock, LoginDirectory, PasswordHasher, UnitOfWorkFactory
-from rocket_core.services.base import Service, actor_of, load_actor
+from rocket_core.services.base import Service, load_actor
 
 #: Password length limits (a long pass phrase is welcome; a megabyte is not).
 MIN_PASSWORD = 12
@@ -148,16 +148,23 @@ class AuthService(Service):
         # ROLLBACK would also drop the connection's prepared statements).
         with self.system_transaction(organisation_id) as uow:
             found = uow.staff_sessions.find_signed_in(digest(token))
-            if found is None or not found[0].is_live(self.clock.now()):
+            if found is None or not found.is_live(self.clock.now()):
                 raise AuthenticationFailed("the session has expired or was ended: log in again")
-            session, access = found
-            if not access.staff.is_active:
+            if not found.is_active:
                 raise AuthenticationFailed("the account is deactivated")
         return Authenticated(
-            actor=actor_of(access),
-            session_id=session.id,
-            expires_at=session.expires_at,
-            csrf_hash=session.csrf_hash,
+            actor=Actor(
+                staff_id=found.staff_id,
+                organisation_id=found.organisation_id,
+                role=found.role,
+                name=found.full_name,
+                campus_ids=found.campus_ids,
+                cohort_ids=found.cohort_ids,
+                session_ids=found.session_ids,
+            ),
+            session_id=found.session_id,
+            expires_at=found.expires_at,
+            csrf_hash=found.csrf_hash,
         )
 
     @staticmethod

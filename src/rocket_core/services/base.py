@@ -67,7 +67,7 @@ class Service:
                 entity_type=type(entity).__name__,
                 entity_id=entity.id,
                 summary=summary[:500],
-                changes=_jsonable(changes or {}),
+                changes=jsonable(changes or {}),
                 occurred_at=self.clock.now(),
             )
         )
@@ -104,12 +104,12 @@ def actor_for(make_uow: UnitOfWorkFactory, organisation_id: UUID, staff_id: UUID
         return load_actor(uow, staff_id)
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
     """Audit changes as JSON values: ids, dates, money and enums as strings."""
     if isinstance(value, dict):
-        return {str(key): _jsonable(item) for key, item in value.items()}
+        return {str(key): jsonable(item) for key, item in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
-        return [_jsonable(item) for item in value]
+        return [jsonable(item) for item in value]
     if value is None or isinstance(value, bool | int | str):
         return value
     return str(value)

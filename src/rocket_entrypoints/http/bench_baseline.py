@@ -13,8 +13,10 @@ statuses each kind of roll line accepts, and the events.
 
 - ``GET /bench-baseline/sessions/{id}/roll`` and ``POST .../attendance``: the statements of
   ``AuthService.authenticate``, ``AttendanceService.roll`` and ``AttendanceService.mark``
-  (one UPDATE per changed mark checking its version, as SQLAlchemy's unit of work sends
-  them, and the audit rows in one executemany), then the roll again, as the route does.
+  (the roll's reads as ``RollRepository`` sends them; the changed marks in one UPDATE
+  executed for many rows, each checking its version, and the audit rows in one
+  executemany, as ``RollRepository.record_marks`` writes them), and the roll with the new
+  marks, as the use case answers.
 - ``GET /bench-baseline/dashboard``: the first call for a staff member and filter records the
   statements ``ReportingService.dashboard`` sends (over an engine of its own, so that the
   measured one carries no listener); every call then authenticates and replays them in one
@@ -34,12 +36,10 @@ from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
 import attrs
-import sqlalchemy as sa
 from litestar import Request, get, post
 from psycopg.types.json import Jsonb
 from sqlalchemy import event
 
-from rocket_adapters.sql import tables as t
 from rocket_adapters.sql.database import Database
 from rocket_core.errors import AuthenticationFailed, Conflict, Forbidden, NotFound, ValidationError
 from rocket_core.events import EventBus
@@ -59,18 +59,6 @@ def enabled() -> bool:
     return os.environ.get(VARIABLE) == "1"
 
 
-def _columns(table: sa.Table) -> str:
-    return ", ".join(f"{table.name}.{column.name}" for column in table.c)
-
-
-def _one(table: sa.Table, where: str) -> str:
-    return f"SELECT {_columns(table)} FROM {table.name} WHERE {where} LIMIT 1"
-
-
-def _list(table: sa.Table, where: str, order: str) -> str:
-    return f"SELECT {_columns(table)} FROM {table.name} WHERE {where} ORDER BY {order}"
-
-
 _ORG = "{0}.organisation_id = %(org)s"
 SET_ORGANISATION = "SELECT set_config('rocket.organisation_id', %(org)s, true)"
 _ASSIGNED = " UNION ALL ".join(
@@ -82,53 +70,62 @@ _ASSIGNED = " UNION ALL ".join(
 )
 #: ``StaffSessionRepository.find_signed_in``: the session, its staff member, their assignments.
 SIGNED_IN = (
-    f"SELECT {_columns(t.staff_sessions)}, {_columns(t.staff)}, assigned.kind, assigned.ref"
+    "SELECT staff_sessions.id, staff_sessions.expires_at, staff_sessions.revoked_at,"
+    " staff_sessions.csrf_hash, staff.id, staff.role, staff.first_name, staff.last_name,"
+    " staff.is_active, assigned.kind, assigned.ref"
     " FROM staff_sessions JOIN staff ON staff.id = staff_sessions.staff_id"
     f" LEFT OUTER JOIN ({_ASSIGNED}) AS assigned ON true"
     " WHERE staff_sessions.organisation_id = %(org)s AND staff_sessions.token_hash = %(hash)s"
     " AND staff.organisation_id = %(org)s"
 )
-#: ``SessionRepository.find_with_cohort``: the session, its cohort and campus.
+#: ``RollRepository.find_context``: what the roll and its marking need of the session, its
+#: cohort and campus and the organisation (its settings: the marks' edit window).
 CONTEXT = (
-    f"SELECT {_columns(t.sessions)}, {_columns(t.cohorts)}, {_columns(t.campuses)}"
+    "SELECT sessions.id, sessions.session_number, sessions.scheduled_date,"
+    " sessions.scheduled_end_time, sessions.status, sessions.lead_instructor_id, cohorts.id,"
+    " cohorts.name, cohorts.program_id, campuses.id, campuses.timezone, organisations.settings"
     " FROM sessions JOIN cohorts ON cohorts.id = sessions.cohort_id"
     " JOIN campuses ON campuses.id = cohorts.campus_id"
+    " JOIN organisations ON organisations.id = sessions.organisation_id"
     " WHERE sessions.organisation_id = %(org)s AND sessions.id = %(id)s"
     " AND cohorts.organisation_id = %(org)s AND campuses.organisation_id = %(org)s"
+    " AND organisations.id = %(org)s"
 )
-ORGANISATION = _one(t.organisations, "organisations.id = %(org)s AND organisations.id = %(org)s")
-MARKS = _list(
-    t.attendances,
-    _ORG.format("attendances") + " AND attendances.session_id = %(id)s",
-    "attendances.recorded_at, attendances.id",
+#: ``RollRepository.sheet``'s four reads: the marks, members and trials, visits, students.
+MARKS = (
+    "SELECT attendances.id, attendances.student_id, attendances.enrolment_id,"
+    " attendances.status, attendances.notes, attendances.recorded_by_staff_id,"
+    " attendances.recorded_at, attendances.version FROM attendances WHERE "
+    + _ORG.format("attendances")
+    + " AND attendances.session_id = %(id)s ORDER BY attendances.recorded_at, attendances.id"
 )
 _MEMBER_STATES = ("dropped", "active", "transferred", "enrolled", "completed", "pending_payment")
 _HOLDING = frozenset({"pending_payment", "enrolled", "active"})
-#: ``EnrolmentRepository.list_for_roll``: the cohort's members and the session's trials.
-ENROLMENTS = _list(
-    t.enrolments,
-    _ORG.format("enrolments")
+ENROLMENTS = (
+    "SELECT enrolments.id, enrolments.student_id, enrolments.cohort_id, enrolments.status,"
+    " enrolments.enrolment_date, enrolments.start_date, enrolments.end_date,"
+    " enrolments.trial_session_id FROM enrolments WHERE "
+    + _ORG.format("enrolments")
     + " AND (enrolments.cohort_id = %(cohort)s AND enrolments.status IN ("
     + ", ".join(f"%(status_{n})s" for n in range(len(_MEMBER_STATES)))
-    + ") OR enrolments.trial_session_id = %(id)s)",
-    "enrolments.enrolment_date, enrolments.id",
+    + ") OR enrolments.trial_session_id = %(id)s)"
+    " ORDER BY enrolments.enrolment_date, enrolments.id"
 )
-TOKENS = _list(
-    t.makeup_tokens,
-    _ORG.format("makeup_tokens") + " AND makeup_tokens.redeemed_session_id = %(id)s",
-    "makeup_tokens.redeemed_at, makeup_tokens.id",
+TOKENS = (
+    "SELECT makeup_tokens.student_id, makeup_tokens.enrolment_id FROM makeup_tokens WHERE "
+    + _ORG.format("makeup_tokens")
+    + " AND makeup_tokens.redeemed_session_id = %(id)s"
+    " ORDER BY makeup_tokens.redeemed_at, makeup_tokens.id"
 )
-#: As SQLAlchemy's unit of work writes a changed mark: the columns that changed, the version.
-UPDATE_MARK = (
-    "UPDATE attendances SET status=%(status)s, recorded_at=%(at)s, version=%(version)s"
-    " WHERE attendances.id = %(id)s AND attendances.version = %(was)s"
+#: ``RollRepository.record_marks``: the changed marks in one UPDATE executed for many rows
+#: (each checking its version), the new ones in one INSERT, then the audit entries.
+UPDATE_MARKS = (
+    "UPDATE attendances SET status=%(new_status)s, notes=%(new_notes)s,"
+    " recorded_by_staff_id=%(new_by)s, recorded_at=%(new_at)s, version=%(new_version)s"
+    " WHERE attendances.organisation_id = %(org)s AND attendances.id = %(mark_id)s"
+    " AND attendances.version = %(read_version)s"
 )
-UPDATE_MARK_BY = (
-    "UPDATE attendances SET status=%(status)s, recorded_by_staff_id=%(by)s,"
-    " recorded_at=%(at)s, version=%(version)s"
-    " WHERE attendances.id = %(id)s AND attendances.version = %(was)s"
-)
-INSERT_MARK = (
+INSERT_MARKS = (
     "INSERT INTO attendances (id, organisation_id, session_id, student_id, enrolment_id,"
     " status, check_in_time, check_out_time, notes, recorded_by_staff_id, recorded_at,"
     " version) VALUES (%(id)s, %(org)s, %(session)s, %(student)s, %(enrolment)s, %(status)s,"
@@ -144,7 +141,10 @@ INSERT_AUDIT = (
 def _students(count: int) -> str:
     ids = ", ".join(f"%(id_{n})s" for n in range(count))
     where = _ORG.format("students") + f" AND students.id IN ({ids})"
-    return f"SELECT {_columns(t.students)} FROM students WHERE {where}"
+    return (
+        "SELECT students.id, students.family_id, students.first_name, students.preferred_name,"
+        f" students.last_name FROM students WHERE {where}"
+    )
 
 
 @attrs.frozen
@@ -170,14 +170,6 @@ def _transaction(container: Any) -> Iterator[Cursor]:
         connection.commit()
     finally:
         connection.close()
-
-
-def _fetch_one(cursor: Cursor, statement: str, **params: Any) -> dict[str, Any] | None:
-    cursor.execute(statement, params)
-    row = cursor.fetchone()
-    if row is None:
-        return None
-    return {d.name: v for d, v in zip(cursor.description, row, strict=True)}
 
 
 def _fetch_all(cursor: Cursor, statement: str, params: dict[str, Any]) -> list[dict[str, Any]]:
@@ -206,11 +198,10 @@ def _authenticate(request: Request[Any, Any, Any], container: Any) -> _Who:
     now = datetime.now(UTC)
     if not rows:
         raise AuthenticationFailed("the session has expired or was ended: log in again")
-    session = _row(t.staff_sessions, rows[0], 0)
-    staff = _row(t.staff, rows[0], len(t.staff_sessions.c))
-    if session["revoked_at"] is not None or session["expires_at"] <= now:
+    _, expires_at, revoked_at, _, staff_id, role, _, _, is_active, *_ = rows[0]
+    if revoked_at is not None or expires_at <= now:
         raise AuthenticationFailed("the session has expired or was ended: log in again")
-    if not staff["is_active"]:
+    if not is_active:
         raise AuthenticationFailed("the account is deactivated")
     scopes: dict[str, set[UUID]] = {"campus": set(), "cohort": set(), "session": set()}
     for row in rows:
@@ -218,17 +209,12 @@ def _authenticate(request: Request[Any, Any, Any], container: Any) -> _Who:
             scopes[row[-2]].add(row[-1])
     return _Who(
         organisation_id=organisation_id,
-        staff_id=staff["id"],
-        role=staff["role"],
+        staff_id=staff_id,
+        role=role,
         campus_ids=frozenset(scopes["campus"]),
         cohort_ids=frozenset(scopes["cohort"]),
         session_ids=frozenset(scopes["session"]),
     )
-
-
-def _row(table: sa.Table, row: Sequence[Any], start: int) -> dict[str, Any]:
-    """A table's columns out of a joined row, from position ``start``."""
-    return {column.name: row[start + n] for n, column in enumerate(table.c)}
 
 
 def _may(who: _Who, campus_id: UUID, cohort_id: UUID, session_id: UUID) -> None:
@@ -253,25 +239,30 @@ class _Roll:
     lines: list[tuple[str, UUID, dict[str, Any], dict[str, Any] | None]]
 
 
-def _read_roll(cursor: Cursor, who: _Who, session_id: UUID, *, settings: bool = False) -> _Roll:
-    """``AttendanceService.roll``'s statements, and the roll's rule on their rows."""
+def _read_roll(cursor: Cursor, who: _Who, session_id: UUID) -> _Roll:
+    """``AttendanceService.roll``'s statements (``AttendanceService.mark`` reads the same),
+    and the roll's rule on their rows."""
     org = who.organisation_id
     cursor.execute(SET_ORGANISATION, {"org": str(org)})
     cursor.execute(CONTEXT, {"org": org, "id": session_id})
     row = cursor.fetchone()
     if row is None:
         raise NotFound("Session", session_id)
-    session = _row(t.sessions, row, 0)
-    cohort = _row(t.cohorts, row, len(t.sessions.c))
-    campus = _row(t.campuses, row, len(t.sessions.c) + len(t.cohorts.c))
+    session = {"id": row[0], "session_number": row[1], "scheduled_date": row[2]}
+    cohort = {"id": row[6], "name": row[7], "campus_id": row[9]}
+    timezone = row[10]
     _may(who, cohort["campus_id"], cohort["id"], session_id)
-    marks = {m["student_id"]: m for m in _fetch_all(cursor, MARKS, {"org": org, "id": session_id})}
     statuses = {f"status_{n}": s for n, s in enumerate(_MEMBER_STATES)}
-    day, zone = session["scheduled_date"], ZoneInfo(campus["timezone"])
-    found: dict[UUID, tuple[str, UUID]] = {}
     enrolments = _fetch_all(
         cursor, ENROLMENTS, {"org": org, "cohort": cohort["id"], "id": session_id, **statuses}
     )
+    marks = {m["student_id"]: m for m in _fetch_all(cursor, MARKS, {"org": org, "id": session_id})}
+    tokens = _fetch_all(cursor, TOKENS, {"org": org, "id": session_id})
+    named = {e["student_id"] for e in enrolments} | set(marks) | {k["student_id"] for k in tokens}
+    ids = {f"id_{n}": student for n, student in enumerate(named)}
+    students = _fetch_all(cursor, _students(len(ids)), {"org": org, **ids}) if ids else []
+    day, zone = session["scheduled_date"], ZoneInfo(timezone)
+    found: dict[UUID, tuple[str, UUID]] = {}
     for e in enrolments:
         if e["cohort_id"] != cohort["id"] or e["status"] not in _MEMBER_STATES:
             continue
@@ -286,23 +277,20 @@ def _read_roll(cursor: Cursor, who: _Who, session_id: UUID, *, settings: bool = 
             continue
         if trial["status"] != "dropped" or trial["student_id"] in marks:
             found.setdefault(trial["student_id"], ("trial", trial["id"]))
-    for token in _fetch_all(cursor, TOKENS, {"org": org, "id": session_id}):
+    for token in tokens:
         found.setdefault(token["student_id"], ("makeup", token["enrolment_id"]))
     for mark in marks.values():
         kind = "makeup" if mark["status"] == "makeup" else "enrolled"
         found.setdefault(mark["student_id"], (kind, mark["enrolment_id"]))
-    ids = {f"id_{n}": student for n, student in enumerate(found)}
-    students = _fetch_all(cursor, _students(len(ids)), {"org": org, **ids}) if ids else []
-    if settings:
-        _fetch_one(cursor, ORGANISATION, org=org)
-    students.sort(
+    on_roll = [s for s in students if s["id"] in found]
+    on_roll.sort(
         key=lambda s: (
             s["last_name"].casefold(),
             (s["preferred_name"] or s["first_name"]).casefold(),
             str(s["id"]),
         )
     )
-    lines = [(*found[s["id"]], s, marks.get(s["id"])) for s in students]
+    lines = [(*found[s["id"]], s, marks.get(s["id"])) for s in on_roll]
     return _Roll(session=session, cohort=cohort, lines=lines)
 
 
@@ -360,25 +348,26 @@ def baseline_mark(
         raise ValidationError("marks", "must name at least one student")
     now = datetime.now(UTC)
     with _transaction(container) as cursor:
-        roll = _read_roll(cursor, who, session_id, settings=True)
+        roll = _read_roll(cursor, who, session_id)
         on_roll = {student["id"]: (student, mark) for _, _, student, mark in roll.lines}
         enrolment_of = {student["id"]: enrolment for _, enrolment, student, _ in roll.lines}
-        audits = []
-        changed = 0
-        for student_id, item in wanted.items():
+        for student_id in wanted:
             if student_id not in on_roll:
                 raise ValidationError(
                     "Attendance.student_id", f"student {student_id} is not on this session's roll"
                 )
+        changes = []
+        for student_id, item in wanted.items():
             student, mark = on_roll[student_id]
             before = None if mark is None else mark["status"]
             notes = None if mark is None else mark["notes"]
-            if before == item.status.value and item.notes in (None, notes):
-                continue
+            if before != item.status.value or item.notes not in (None, notes):
+                changes.append((student_id, item, student, mark, before))
+        updates, inserts, audits = [], [], []
+        for student_id, item, student, mark, before in changes:
             if mark is None:
                 mark_id = uuid4()
-                cursor.execute(
-                    INSERT_MARK,
+                inserts.append(
                     {
                         "id": mark_id,
                         "org": who.organisation_id,
@@ -389,42 +378,58 @@ def baseline_mark(
                         "notes": item.notes,
                         "by": who.staff_id,
                         "at": now,
-                    },
+                    }
                 )
             else:
                 mark_id = mark["id"]
-                cursor.execute(
-                    UPDATE_MARK if mark["recorded_by_staff_id"] == who.staff_id else UPDATE_MARK_BY,
+                updates.append(
                     {
-                        "status": item.status.value,
-                        "by": who.staff_id,
-                        "at": now,
-                        "version": mark["version"] + 1,
-                        "id": mark_id,
-                        "was": mark["version"],
-                    },
+                        "org": who.organisation_id,
+                        "mark_id": mark_id,
+                        "read_version": mark["version"],
+                        "new_status": item.status.value,
+                        "new_notes": item.notes if item.notes is not None else mark["notes"],
+                        "new_by": who.staff_id,
+                        "new_at": now,
+                        "new_version": mark["version"] + 1,
+                    }
                 )
-                if cursor.rowcount != 1:
-                    raise Conflict("the mark changed meanwhile")
-            changed += 1
-            name = _name(student)
             audits.append(
                 {
                     "id": uuid4(),
                     "org": who.organisation_id,
                     "actor": who.staff_id,
                     "entity": mark_id,
-                    "summary": f"{name} marked {item.status.value} at session"
+                    "summary": f"{_name(student)} marked {item.status.value} at session"
                     f" {roll.session['session_number']} of {roll.cohort['name']}"
                     + ("" if before is None else f" (was {before})"),
                     "changes": Jsonb({"status": [before, item.status.value]}),
                     "at": now,
                 }
             )
+        if updates:
+            cursor.executemany(UPDATE_MARKS, updates)
+            if cursor.rowcount != len(updates):
+                raise Conflict("a mark changed meanwhile")
+        if inserts:
+            cursor.executemany(INSERT_MARKS, inserts)
         if audits:
             cursor.executemany(INSERT_AUDIT, audits)
-    with _transaction(container) as cursor:
-        return MarkedOut(changed=changed, roll=_out(_read_roll(cursor, who, session_id)))
+    # the roll with the new marks, from what was read and written (as the use case does)
+    written = {
+        student_id: {
+            "status": item.status.value,
+            "notes": item.notes if item.notes is not None or mark is None else mark["notes"],
+            "recorded_by_staff_id": who.staff_id,
+            "recorded_at": now,
+        }
+        for student_id, item, _, mark, _ in changes
+    }
+    roll.lines = [
+        (kind, enrolment, student, written.get(student["id"], mark))
+        for kind, enrolment, student, mark in roll.lines
+    ]
+    return MarkedOut(changed=len(audits), roll=_out(roll))
 
 
 # -- the dashboard -------------------------------------------------------------------------------

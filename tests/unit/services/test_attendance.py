@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from uuid import uuid4
+from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -223,28 +223,31 @@ def test_a_late_joiner_is_not_on_earlier_rolls_and_a_leaver_not_on_later_ones(
     assert late.start_date == date(2026, 2, 9)
 
 
-def test_roll_loads_the_students_in_one_query(class_of_two: World) -> None:
+def test_roll_reads_one_sheet_and_no_entity_one_by_one(class_of_two: World) -> None:
     world = class_of_two
-    calls: list[int] = []
+    sheets: list[UUID] = []
     real = world.store.unit_of_work
 
     def counting(organisation_id):  # type: ignore[no-untyped-def]
         uow = real(organisation_id)
-        find_many = uow.students.find_many
+        sheet = uow.rolls.sheet
 
-        def many(ids):  # type: ignore[no-untyped-def]
-            calls.append(len(ids))
-            return find_many(ids)
+        def read(cohort_id, session_id, statuses):  # type: ignore[no-untyped-def]
+            sheets.append(session_id)
+            return sheet(cohort_id, session_id, statuses)
 
-        def one(_):  # type: ignore[no-untyped-def]
-            raise AssertionError("students are loaded one by one")
+        def refused(*_):  # type: ignore[no-untyped-def]
+            raise AssertionError("the roll loads entities")
 
-        uow.students.find_many, uow.students.find = many, one  # type: ignore[method-assign]
+        uow.rolls.sheet = read  # type: ignore[method-assign]
+        for repository in (uow.students, uow.enrolments, uow.attendance, uow.makeup_tokens):
+            repository.find, repository.find_many = refused, refused  # type: ignore[method-assign]
         return uow
 
     svc = AttendanceService(counting, world.clock, world.bus)
-    assert len(svc.roll(world.actor("super_admin"), world.sessions[0].id)) == 2
-    assert calls == [2]
+    lines = svc.roll(world.actor("super_admin"), world.sessions[0].id)
+    assert len(lines) == 2
+    assert sheets == [world.sessions[0].id]
 
 
 def test_roll_of_an_unknown_session_is_not_found(world: World) -> None:
@@ -283,11 +286,14 @@ def test_one_call_marks_many_students_stamping_who_and_when(class_of_two: World)
     on_session_day(world, first)
     lead = world.actor("lead_instructor")
 
-    marks = service(world).mark(
+    marked = service(world).mark(
         lead,
         first.id,
         {world.child.id: A.PRESENT, world.sibling.id: Mark(status=A.LATE, notes="20 mins late")},
     )
+    marks = marked.changed
+    # the roll comes back with the marks, as a second read would give it
+    assert marked.roll == service(world).roll(lead, first.id)
 
     assert [(a.student_id, a.status) for a in marks] == [
         (world.sibling.id, A.LATE),
@@ -316,7 +322,7 @@ def test_changing_a_mark_restamps_it_and_keeps_its_note_unless_given(class_of_tw
     )
     world.clock.advance(timedelta(minutes=30))
     manager = world.actor("campus_manager")
-    [mark] = svc.mark(manager, first.id, {world.child.id: A.PRESENT})
+    [mark] = svc.mark(manager, first.id, {world.child.id: A.PRESENT}).changed
     assert (mark.status, mark.notes, mark.recorded_by_staff_id) == (
         A.PRESENT,
         "bus",
@@ -334,7 +340,7 @@ def test_a_mark_that_changes_nothing_writes_nothing(class_of_two: World) -> None
     svc.mark(lead, first.id, {world.child.id: A.PRESENT})
     before = written(world)
     world.clock.advance(timedelta(days=5))  # even long after the window
-    assert svc.mark(lead, first.id, {world.child.id: A.PRESENT}) == []
+    assert svc.mark(lead, first.id, {world.child.id: A.PRESENT}).changed == []
     assert written(world) == before
 
 
@@ -372,7 +378,11 @@ def test_a_makeup_visitor_who_did_not_come_is_marked_absent(world: World) -> Non
     first = world.sessions[0]
     visitor, _ = makeup_visitor(world, first)
     on_session_day(world, first)
-    [mark] = service(world).mark(world.actor("lead_instructor"), first.id, {visitor.id: A.ABSENT})
+    [mark] = (
+        service(world)
+        .mark(world.actor("lead_instructor"), first.id, {visitor.id: A.ABSENT})
+        .changed
+    )
     assert mark.status is A.ABSENT
 
 
@@ -388,10 +398,14 @@ def test_no_marks_or_an_unknown_status_is_refused(class_of_two: World, marks: ob
 def test_a_status_given_as_text_is_accepted(class_of_two: World) -> None:
     world = class_of_two
     on_session_day(world, world.sessions[0])
-    [mark] = service(world).mark(
-        world.actor("lead_instructor"),
-        world.sessions[0].id,
-        {world.child.id: "late"},  # type: ignore[dict-item]
+    [mark] = (
+        service(world)
+        .mark(
+            world.actor("lead_instructor"),
+            world.sessions[0].id,
+            {world.child.id: "late"},  # type: ignore[dict-item]
+        )
+        .changed
     )
     assert mark.status is A.LATE
 
@@ -427,7 +441,7 @@ def test_marks_open_on_the_session_day(class_of_two: World) -> None:
     with pytest.raises(Conflict, match="marks open that day"):
         svc.mark(lead, first.id, {world.child.id: A.PRESENT})
     world.clock.set(at(first.scheduled_date, 0, 0))
-    [mark] = svc.mark(lead, first.id, {world.child.id: A.PRESENT})
+    [mark] = svc.mark(lead, first.id, {world.child.id: A.PRESENT}).changed
     assert mark.status is A.PRESENT
 
 
@@ -435,8 +449,10 @@ def test_an_announced_absence_can_be_excused_ahead(class_of_two: World) -> None:
     world = class_of_two
     first = world.sessions[0]
     world.clock.set(at(date(2026, 1, 28), 10, 0))
-    [mark] = service(world).mark(
-        world.actor("lead_instructor"), first.id, {world.child.id: A.EXCUSED}
+    [mark] = (
+        service(world)
+        .mark(world.actor("lead_instructor"), first.id, {world.child.id: A.EXCUSED})
+        .changed
     )
     assert mark.status is A.EXCUSED
     assert not [e for e in world.published if isinstance(e, StudentMarkedAbsent)]
@@ -467,10 +483,10 @@ def test_the_edit_window_ends_24_hours_after_the_session(class_of_two: World) ->
         )
     assert written(world) == before
 
-    [mark] = svc.mark(world.actor("campus_manager"), first.id, {world.child.id: A.PRESENT})
+    [mark] = svc.mark(world.actor("campus_manager"), first.id, {world.child.id: A.PRESENT}).changed
     assert mark.status is A.PRESENT
     world.clock.advance(timedelta(days=60))
-    [mark] = svc.mark(world.actor("super_admin"), first.id, {world.child.id: A.LATE})
+    [mark] = svc.mark(world.actor("super_admin"), first.id, {world.child.id: A.LATE}).changed
     assert mark.status is A.LATE
 
 
@@ -497,7 +513,7 @@ def test_a_new_absence_records_the_event_for_the_family_alert(class_of_two: Worl
     first = world.sessions[0]
     on_session_day(world, first)
     svc, lead = service(world), world.actor("lead_instructor")
-    [mark] = svc.mark(lead, first.id, {world.child.id: A.ABSENT})
+    [mark] = svc.mark(lead, first.id, {world.child.id: A.ABSENT}).changed
     absences = [e for e in world.published if isinstance(e, StudentMarkedAbsent)]
     assert absences == [
         StudentMarkedAbsent(
@@ -577,8 +593,10 @@ def test_an_excused_trial_visitor_gets_no_token(world: World) -> None:
     first = world.sessions[0]
     enrol(world, world.other_child, status=S.TRIAL, trial_session_id=first.id)
     on_session_day(world, first)
-    [mark] = service(world).mark(
-        world.actor("lead_instructor"), first.id, {world.other_child.id: A.EXCUSED}
+    [mark] = (
+        service(world)
+        .mark(world.actor("lead_instructor"), first.id, {world.other_child.id: A.EXCUSED})
+        .changed
     )
     assert mark.status is A.EXCUSED
     assert world.store.count(m.MakeupToken) == 0
@@ -592,7 +610,7 @@ def test_a_teaching_assistant_marks_with_the_lead_instructors_approval(class_of_
     first = world.sessions[0]
     on_session_day(world, first)
     ta, lead = world.actor("teaching_assistant"), world.actor("lead_instructor")
-    [mark] = service(world).mark(ta, first.id, {world.child.id: A.PRESENT}, approver=lead)
+    [mark] = service(world).mark(ta, first.id, {world.child.id: A.PRESENT}, approver=lead).changed
     assert mark.recorded_by_staff_id == ta.staff_id
     with world.uow() as uow:
         [entry] = uow.audit.list_for_entity(mark.id)
@@ -666,7 +684,7 @@ def test_who_may_take_attendance(class_of_two: World, who: str, allowed: bool) -
     on_session_day(world, first)
     call = lambda: service(world).mark(world.actor(who), first.id, {world.child.id: A.PRESENT})  # noqa: E731
     if allowed:
-        assert [a.status for a in call()] == [A.PRESENT]
+        assert [a.status for a in call().changed] == [A.PRESENT]
     else:
         with pytest.raises(Forbidden):
             call()

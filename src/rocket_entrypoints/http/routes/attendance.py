@@ -51,7 +51,7 @@ class MarksIn:
 
 @attrs.frozen
 class MarkedOut:
-    """The marks that changed."""
+    """How many marks changed, and the roll with them."""
 
     changed: int
     roll: list[RollLineOut]
@@ -96,15 +96,13 @@ def mark(session_id: UUID, data: MarksIn, actor: Actor, attendance: AttendanceSe
     approver = None
     if data.approved_by_staff_id is not None:
         approver = actor_for(attendance.make_uow, actor.organisation_id, data.approved_by_staff_id)
-    changed = attendance.mark(
+    marked = attendance.mark(
         actor,
         session_id,
         {item.student_id: Mark(status=item.status, notes=item.notes) for item in data.marks},
         approver=approver,
     )
-    return MarkedOut(
-        changed=len(changed), roll=[_line(line) for line in attendance.roll(actor, session_id)]
-    )
+    return MarkedOut(changed=len(marked.changed), roll=[_line(line) for line in marked.roll])
 
 
 @get(
