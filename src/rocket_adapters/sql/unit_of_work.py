@@ -106,6 +106,8 @@ class SqlUnitOfWork(UnitOfWork):
     def __init__(self, database: Database, organisation_id: UUID) -> None:
         self.database = database
         self.organisation_id = organisation_id
+        self._connection: sa.Connection | None = None
+        self._transaction: sa.RootTransaction | None = None
         self._session: orm.Session | None = None
         self._bumped: set[int] = set()
         # SQLAlchemy's identity map holds clean objects weakly: keep every entity handed out
@@ -116,49 +118,69 @@ class SqlUnitOfWork(UnitOfWork):
     # -- transaction ----------------------------------------------------------------------
 
     def begin(self) -> None:
-        if self._session is not None:
+        if self._connection is not None:
             raise Conflict("this unit of work is already in a transaction")
-        session = self.database.sessions(info={UNIT_OF_WORK: self})
-        self._session, self._bumped, self._entities, self._seen = session, set(), {}, []
+        with domain_errors():
+            connection = self.database.engine.connect()
+            self._transaction = connection.begin()
+        self._connection = connection
+        self._session, self._bumped, self._entities, self._seen = None, set(), {}, []
         self.drop_recorded()
         if self.database.dialect == "postgresql":
             with domain_errors():
-                session.connection().exec_driver_sql(
+                connection.exec_driver_sql(
                     "SELECT set_config('rocket.organisation_id', %(org)s, true)",
                     {"org": str(self.organisation_id)},
                 )
 
     def commit(self) -> None:
-        session = self.session
+        connection, transaction = self.connection, self._transaction
         try:
             with domain_errors():
-                session.commit()
+                if self._session is not None:
+                    self._session.commit()  # flushes; the connection's transaction stays open
+                if transaction is not None:
+                    transaction.commit()
         except BaseException:
             self.rollback()
             raise
         self._seen = list(self._entities.values())
         self._entities = {}
-        session.close()
-        self._session = None
+        self._end(connection)
 
     def rollback(self) -> None:
-        # close() rolls the transaction back and detaches the objects without expiring them.
-        if self._session is not None:
-            self._session.close()
-            self._session = None
+        # Closing the session detaches the objects without expiring them; closing the
+        # connection rolls its transaction back.
+        if self._connection is not None:
+            self._end(self._connection)
             self._entities, self._seen = {}, []
             self.drop_recorded()
 
-    def seen(self) -> Iterable[m.Entity]:
+    def _end(self, connection: sa.Connection) -> None:
         if self._session is not None:
+            self._session.close()
+        connection.close()
+        self._session, self._connection, self._transaction = None, None, None
+
+    def seen(self) -> Iterable[m.Entity]:
+        if self._connection is not None:
             return list(self._entities.values())
         return list(self._seen)
 
     @property
-    def session(self) -> orm.Session:
-        """The transaction's session; Conflict outside a ``with`` block."""
-        if self._session is None:
+    def connection(self) -> sa.Connection:
+        """The transaction's connection; Conflict outside a ``with`` block."""
+        if self._connection is None:
             raise Conflict("no transaction: use the unit of work in a `with` block")
+        return self._connection
+
+    @property
+    def session(self) -> orm.Session:
+        """The transaction's ORM session, made on first use and bound to the transaction's
+        connection (a use case that reads and writes only through Core, as the roll and
+        authentication do, never makes one); Conflict outside a ``with`` block."""
+        if self._session is None:
+            self._session = self.database.sessions(bind=self.connection, info={UNIT_OF_WORK: self})
         return self._session
 
     def bump_versions(self, session: orm.Session) -> None:
@@ -221,18 +243,20 @@ class SqlUnitOfWork(UnitOfWork):
         """The rows of a Core select, run on the transaction's connection without the ORM
         (hot reads into values: ``rolls.py``); this transaction's changes are flushed
         first, so that they are seen."""
-        session = self.session
+        connection = self.connection
         with domain_errors():
-            session.flush()
-            return session.connection().execute(statement, parameters).all()
+            if self._session is not None:
+                self._session.flush()
+            return connection.execute(statement, parameters).all()
 
     def write(self, statement: sa.Executable, rows: list[dict[str, Any]]) -> sa.CursorResult[Any]:
         """Run a Core INSERT or UPDATE for many rows on the transaction's connection without
         the ORM (set-based writes: ``rolls.py``); its result gives the rows changed."""
-        session = self.session
+        connection = self.connection
         with domain_errors():
-            session.flush()
-            result: sa.CursorResult[Any] = session.connection().execute(statement, rows)
+            if self._session is not None:
+                self._session.flush()
+            result: sa.CursorResult[Any] = connection.execute(statement, rows)
             return result
 
     def execute(self, statement: Any, parameters: Any = None) -> sa.Result[Any]:

@@ -11,7 +11,7 @@ from litestar import get, post
 
 from rocket_core.model import AttendanceStatus
 from rocket_core.permissions import Actor
-from rocket_core.services.attendance import AttendanceRate, AttendanceService, Mark
+from rocket_core.services.attendance import AttendanceRate, AttendanceService, Mark, RollLine
 from rocket_core.services.base import actor_for
 
 STAFF = {"access": "staff"}
@@ -74,8 +74,17 @@ def _rate(rate: AttendanceRate) -> AttendanceRateOut:
     )
 
 
-def _line(line: object) -> RollLineOut:
-    return RollLineOut(**{f.name: getattr(line, f.name) for f in attrs.fields(RollLineOut)})
+def _line(line: RollLine) -> RollLineOut:
+    return RollLineOut(
+        student_id=line.student_id,
+        display_name=line.display_name,
+        kind=line.kind,
+        enrolment_id=line.enrolment_id,
+        status=line.status,
+        notes=line.notes,
+        recorded_by_staff_id=line.recorded_by_staff_id,
+        recorded_at=line.recorded_at,
+    )
 
 
 @get("/sessions/{session_id:uuid}/roll", opt=STAFF, sync_to_thread=True, tags=["attendance"])
