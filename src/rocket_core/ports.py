@@ -229,17 +229,6 @@ class SessionRepository(Repository[Session]):
         """A cohort's sessions ordered by session number."""
 
     @abstractmethod
-    def find_with_cohort(self, session_id: UUID) -> tuple[Session, Cohort, Campus] | None:
-        """The session with its cohort and the cohort's campus (SQL: one query), or None."""
-
-    def get_with_cohort(self, session_id: UUID) -> tuple[Session, Cohort, Campus]:
-        """``find_with_cohort``; NotFound if there is no such session."""
-        found = self.find_with_cohort(session_id)
-        if found is None:
-            raise NotFound(self.entity_name, session_id)
-        return found
-
-    @abstractmethod
     def list_between(self, first_day: date, last_day: date) -> list[Session]:
         """Sessions scheduled from ``first_day`` to ``last_day`` inclusive, by date and time."""
 

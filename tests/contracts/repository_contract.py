@@ -1505,60 +1505,6 @@ class LookupContract(_Schools):
             )
             assert uow.staff_sessions.find_signed_in(login.token_hash) is None
 
-    def test_session_with_its_cohort_and_campus(
-        self, make_uow: MakeUow, school: School, other_school: School
-    ) -> None:
-        org = school.organisation.id
-        north = f.campus(org, timezone="Australia/Perth")
-        evening = f.cohort(school.program, north)
-        late = f.session(evening)
-        # Another session of another cohort at another campus, which must not be mixed in.
-        south = f.campus(org)
-        morning = f.cohort(school.program, south)
-        early = f.session(morning)
-        stored = {entity.id: fields_of(entity) for entity in (north, evening, late)}
-        save(make_uow, north, evening, late, south, morning, early)
-        with make_uow(org) as uow:
-            sessions = uow.sessions
-            found = sessions.find_with_cohort(late.id)
-            assert found is not None
-            session, cohort, campus = found
-            assert session is sessions.get(late.id)
-            assert cohort is uow.cohorts.get(evening.id)
-            assert campus is uow.campuses.get(north.id)
-            for entity in found:
-                assert_same_fields(entity, stored[entity.id])
-            assert sessions.get_with_cohort(late.id) == found
-            assert [ids(entity) for entity in sessions.get_with_cohort(early.id)] == [
-                [early.id],
-                [morning.id],
-                [south.id],
-            ]
-            assert [ids(entity) for entity in sessions.get_with_cohort(school.session.id)] == [
-                [school.session.id],
-                [school.cohort.id],
-                [school.campus.id],
-            ]
-            missing = [uuid4(), evening.id, other_school.session.id]  # evening: a cohort's id
-            for session_id in missing:
-                assert sessions.find_with_cohort(session_id) is None
-                with pytest.raises(NotFound) as caught:
-                    sessions.get_with_cohort(session_id)
-                assert (caught.value.entity, caught.value.key) == ("Session", session_id)
-                assert "Session" in str(caught.value)
-                assert str(session_id) in str(caught.value)
-        with make_uow(other_school.organisation.id) as uow:
-            theirs = uow.sessions.find_with_cohort(other_school.session.id)
-            assert theirs is not None
-            assert [ids(entity) for entity in theirs] == [
-                [other_school.session.id],
-                [other_school.cohort.id],
-                [other_school.campus.id],
-            ]
-            assert uow.sessions.find_with_cohort(late.id) is None
-            with pytest.raises(NotFound):
-                uow.sessions.get_with_cohort(late.id)
-
     def test_families_by_display_name_and_email(
         self, make_uow: MakeUow, org: m.Organisation
     ) -> None:

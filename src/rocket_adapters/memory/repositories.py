@@ -170,14 +170,6 @@ class MemorySessionRepository(MemoryRepository[m.Session], ports.SessionReposito
             m.Session, lambda s: s.cohort_id == cohort_id, lambda s: s.session_number
         )
 
-    def find_with_cohort(self, session_id: UUID) -> tuple[m.Session, m.Cohort, m.Campus] | None:
-        session = self.find(session_id)
-        cohort = None if session is None else self._uow.load(m.Cohort, session.cohort_id)
-        campus = None if cohort is None else self._uow.load(m.Campus, cohort.campus_id)
-        if session is None or cohort is None or campus is None:
-            return None
-        return session, cohort, campus
-
     def list_between(self, first_day: date, last_day: date) -> list[m.Session]:
         return self._uow.select(
             m.Session,

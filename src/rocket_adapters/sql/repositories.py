@@ -149,19 +149,22 @@ def _assignments(organisation_id: Any, staff_id: Any) -> sa.Subquery:
     return sa.union_all(*parts).subquery("assigned")
 
 
-def _access(
-    staff: m.Staff, assignments: Sequence[tuple[str | None, UUID | None]]
-) -> ports.StaffAccess:
-    ids: dict[str | None, set[UUID]] = {"campus": set(), "cohort": set(), "session": set()}
+def _assigned(
+    assignments: Sequence[tuple[str | None, UUID | None]],
+) -> dict[str, frozenset[UUID]]:
+    """The (kind, ref) rows of ``_assignments`` (None, None: none) as the campus, cohort
+    and session ids, by keyword."""
+    ids: dict[str, set[UUID]] = {"campus": set(), "cohort": set(), "session": set()}
     for kind, ref in assignments:
         if kind is not None and ref is not None:
             ids[kind].add(ref)
-    return ports.StaffAccess(
-        staff=staff,
-        campus_ids=frozenset(ids["campus"]),
-        cohort_ids=frozenset(ids["cohort"]),
-        session_ids=frozenset(ids["session"]),
-    )
+    return {f"{kind}_ids": frozenset(refs) for kind, refs in ids.items()}
+
+
+def _access(
+    staff: m.Staff, assignments: Sequence[tuple[str | None, UUID | None]]
+) -> ports.StaffAccess:
+    return ports.StaffAccess(staff=staff, **_assigned(assignments))
 
 
 class SqlCampusStaffRepository(
@@ -234,23 +237,6 @@ class SqlCohortStaffRepository(
 class SqlSessionRepository(SqlRepository[m.Session], ports.SessionRepository):
     def list_for_cohort(self, cohort_id: UUID) -> list[m.Session]:
         return self._list(self.c.cohort_id == cohort_id, order=[self.c.session_number])
-
-    def find_with_cohort(self, session_id: UUID) -> tuple[m.Session, m.Cohort, m.Campus] | None:
-        org = self._uow.organisation_id
-        cohort, campus = TABLE_OF[m.Cohort].c, TABLE_OF[m.Campus].c
-        statement = (
-            sa.select(m.Session, m.Cohort, m.Campus)
-            .join(m.Cohort, cohort.id == self.c.cohort_id)
-            .join(m.Campus, campus.id == cohort.campus_id)
-            .where(
-                self.c.organisation_id == org,
-                self.c.id == session_id,
-                cohort.organisation_id == org,
-                campus.organisation_id == org,
-            )
-        )
-        rows = self._uow.tuples(statement)
-        return (rows[0][0], rows[0][1], rows[0][2]) if rows else None
 
     def list_between(self, first_day: date, last_day: date) -> list[m.Session]:
         return self._list(
@@ -708,10 +694,6 @@ class SqlStaffSessionRepository(SqlRepository[m.StaffSession], ports.StaffSessio
         )
         if not rows:
             return None
-        ids: dict[str, set[UUID]] = {"campus": set(), "cohort": set(), "session": set()}
-        for *_, kind, ref in rows:
-            if kind is not None and ref is not None:
-                ids[kind].add(ref)
         first = rows[0]
         return m.SignedIn(
             session_id=first[0],
@@ -724,9 +706,7 @@ class SqlStaffSessionRepository(SqlRepository[m.StaffSession], ports.StaffSessio
             first_name=first[6],
             last_name=first[7],
             is_active=first[8],
-            campus_ids=frozenset(ids["campus"]),
-            cohort_ids=frozenset(ids["cohort"]),
-            session_ids=frozenset(ids["session"]),
+            **_assigned([(kind, ref) for *_, kind, ref in rows]),
         )
 
 

@@ -122,7 +122,11 @@ class SqlUnitOfWork(UnitOfWork):
             raise Conflict("this unit of work is already in a transaction")
         with domain_errors():
             connection = self.database.engine.connect()
-            self._transaction = connection.begin()
+            try:
+                self._transaction = connection.begin()
+            except BaseException:
+                connection.close()
+                raise
         self._connection = connection
         self._session, self._bumped, self._entities, self._seen = None, set(), {}, []
         self.drop_recorded()
@@ -243,21 +247,23 @@ class SqlUnitOfWork(UnitOfWork):
         """The rows of a Core select, run on the transaction's connection without the ORM
         (hot reads into values: ``rolls.py``); this transaction's changes are flushed
         first, so that they are seen."""
-        connection = self.connection
         with domain_errors():
-            if self._session is not None:
-                self._session.flush()
-            return connection.execute(statement, parameters).all()
+            return self._core(statement, parameters).all()
 
     def write(self, statement: sa.Executable, rows: list[dict[str, Any]]) -> sa.CursorResult[Any]:
         """Run a Core INSERT or UPDATE for many rows on the transaction's connection without
         the ORM (set-based writes: ``rolls.py``); its result gives the rows changed."""
-        connection = self.connection
         with domain_errors():
-            if self._session is not None:
-                self._session.flush()
-            result: sa.CursorResult[Any] = connection.execute(statement, rows)
-            return result
+            return self._core(statement, rows)
+
+    def _core(self, statement: sa.Executable, parameters: Any) -> sa.CursorResult[Any]:
+        """``statement`` on the transaction's connection, after flushing the session's
+        pending changes (if it has one)."""
+        connection = self.connection
+        if self._session is not None:
+            self._session.flush()
+        result: sa.CursorResult[Any] = connection.execute(statement, parameters)
+        return result
 
     def execute(self, statement: Any, parameters: Any = None) -> sa.Result[Any]:
         """Run a Core statement in this transaction (``parameters``: a list of rows for an

@@ -198,10 +198,7 @@ class AttendanceService(Service):
                 cohort_id=found.cohort_id,
                 session_id=found.session_id,
             )
-            lines = _roll(
-                uow, found.cohort_id, found.session_id, found.scheduled_date, found.timezone
-            )
-            return [line.as_roll_line() for line in lines]
+            return [line.as_roll_line() for line in _roll(uow, found)]
 
     def mark(
         self,
@@ -251,7 +248,7 @@ class AttendanceService(Service):
                 )
             now = self.clock.now()
             today = self.clock.today(ctx.timezone)
-            roll = _roll(uow, cohort_id, ctx.session_id, ctx.scheduled_date, ctx.timezone)
+            roll = _roll(uow, ctx)
             lines = {line.student.id: line for line in roll}
             changes = _plan(wanted, lines)
             if not changes:
@@ -534,8 +531,9 @@ def _on_roll(enrolment: Enrolment | RollEnrolment, day: date, tz: str) -> bool:
     )
 
 
-def _roll(uow: UnitOfWork, cohort_id: UUID, session_id: UUID, day: date, tz: str) -> list[_Line]:
+def _roll(uow: UnitOfWork, ctx: RollContext) -> list[_Line]:
     """The roll's lines, sorted by name (read as values: ``uow.rolls.sheet``)."""
+    cohort_id, session_id, day, tz = ctx.cohort_id, ctx.session_id, ctx.scheduled_date, ctx.timezone
     sheet = uow.rolls.sheet(cohort_id, session_id, _MEMBER_STATES)
     marks = {a.student_id: a for a in sheet.marks}
     found: dict[UUID, tuple[RollKind, UUID]] = {}
