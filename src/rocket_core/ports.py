@@ -648,7 +648,7 @@ class RollRepository(ABC):
     ) -> RollSheet:
         """The cohort's enrolments of ``statuses`` and the session's trials (any status), the
         session's marks and makeup visits, and every student they name (``RollSheet``; SQL:
-        four Core queries, the students' last)."""
+        three Core queries, each with the names of its rows' students)."""
 
 
 class LoginDirectory(ABC):

@@ -18,6 +18,7 @@ from uuid import UUID
 import sqlalchemy as sa
 from sqlalchemy import event, orm
 
+from rocket_adapters.sql.direct import Statements
 from rocket_adapters.sql.mapping import start_mappers
 from rocket_adapters.sql.unit_of_work import UNIT_OF_WORK, SqlUnitOfWork
 
@@ -114,6 +115,8 @@ class Database:
         options = {"pool_size": pool_size, "max_overflow": pool_size} if pooled else {}
         self.engine = make_engine(url, app_role=app_role, **options)
         self.dialect = self.engine.dialect.name
+        #: The hot statements, compiled once for this dialect (``SqlUnitOfWork.values``).
+        self.direct = Statements(self.engine.dialect)
         self.sessions = orm.sessionmaker(self.engine, expire_on_commit=False, autoflush=True)
         # one listener for every session (listening per session costs more than a query)
         event.listen(self.sessions, "before_flush", _before_flush)

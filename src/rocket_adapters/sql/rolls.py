@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 import sqlalchemy as sa
@@ -63,14 +63,33 @@ def _context() -> sa.Select[tuple[object, ...]]:
     )
 
 
+def _named(
+    select: sa.Select[tuple[object, ...]], student_id: sa.ColumnElement[UUID]
+) -> sa.Select[tuple[object, ...]]:
+    """``select`` with the names of the student each row is about (``_STUDENT`` columns at
+    the end: the students come with their rows, not in a fourth query)."""
+    return select.add_columns(*_student_columns()).join(
+        t.students, sa.and_(t.students.c.id == student_id, _in_organisation(t.students))
+    )
+
+
+def _student_columns() -> tuple[sa.Column[object], ...]:
+    s = t.students.c
+    return (s.id, s.family_id, s.first_name, s.preferred_name, s.last_name)
+
+
 @cache
-def _members() -> sa.Select[tuple[object, ...]]:
+def _members(statuses: frozenset[EnrolmentStatus]) -> sa.Select[tuple[object, ...]]:
+    """The cohort's enrolments of ``statuses`` (bound in the statement: one statement per
+    set, with no list to expand at each execution) and the session's trials."""
     e = t.enrolments.c
     wanted = sa.and_(
         e.cohort_id == sa.bindparam("cohort"),
-        e.status.in_(sa.bindparam("statuses", expanding=True)),
+        e.status.in_([sa.literal(status, e.status.type) for status in sorted(statuses)])
+        if statuses
+        else sa.false(),
     )
-    return (
+    return _named(
         sa.select(
             e.id,
             e.student_id,
@@ -80,19 +99,18 @@ def _members() -> sa.Select[tuple[object, ...]]:
             e.start_date,
             e.end_date,
             e.trial_session_id,
-        )
-        .where(
+        ).where(
             _in_organisation(t.enrolments),
             sa.or_(wanted, e.trial_session_id == sa.bindparam("session")),
-        )
-        .order_by(e.enrolment_date, e.id)
-    )
+        ),
+        e.student_id,
+    ).order_by(e.enrolment_date, e.id)
 
 
 @cache
 def _marks() -> sa.Select[tuple[object, ...]]:
     a = t.attendances.c
-    return (
+    return _named(
         sa.select(
             a.id,
             a.student_id,
@@ -102,28 +120,20 @@ def _marks() -> sa.Select[tuple[object, ...]]:
             a.recorded_by_staff_id,
             a.recorded_at,
             a.version,
-        )
-        .where(_in_organisation(t.attendances), a.session_id == sa.bindparam("session"))
-        .order_by(a.recorded_at, a.id)
-    )
+        ).where(_in_organisation(t.attendances), a.session_id == sa.bindparam("session")),
+        a.student_id,
+    ).order_by(a.recorded_at, a.id)
 
 
 @cache
 def _visits() -> sa.Select[tuple[object, ...]]:
     k = t.makeup_tokens.c
-    return (
-        sa.select(k.student_id, k.enrolment_id)
-        .where(_in_organisation(t.makeup_tokens), k.redeemed_session_id == sa.bindparam("session"))
-        .order_by(k.redeemed_at, k.id)
-    )
-
-
-@cache
-def _students() -> sa.Select[tuple[object, ...]]:
-    s = t.students.c
-    return sa.select(s.id, s.family_id, s.first_name, s.preferred_name, s.last_name).where(
-        _in_organisation(t.students), s.id.in_(sa.bindparam("ids", expanding=True))
-    )
+    return _named(
+        sa.select(k.student_id, k.enrolment_id).where(
+            _in_organisation(t.makeup_tokens), k.redeemed_session_id == sa.bindparam("session")
+        ),
+        k.student_id,
+    ).order_by(k.redeemed_at, k.id)
 
 
 @cache
@@ -144,6 +154,15 @@ def _update_marks() -> sa.Update:
             version=sa.bindparam("new_version", type_=a.version.type),
         )
     )
+
+
+_STUDENT_WIDTH = len(_student_columns())
+
+
+@cache
+def _insert(table: sa.Table) -> sa.Insert:
+    """An INSERT of every column of ``table`` (each row names them all)."""
+    return sa.insert(table)
 
 
 class SqlRollRepository(ports.RollRepository):
@@ -177,38 +196,35 @@ class SqlRollRepository(ports.RollRepository):
     ) -> rolls.RollSheet:
         uow = self._uow
         org = uow.organisation_id
-        enrolments = tuple(
-            rolls.RollEnrolment(*row)
-            for row in uow.values(
-                _members(),
-                {
-                    "org": org,
-                    "cohort": cohort_id,
-                    "session": session_id,
-                    "statuses": list(statuses),
-                },
-            )
-        )
+        students: dict[UUID, rolls.RollStudent] = {}
+
+        def read(
+            statement: sa.Select[tuple[object, ...]], parameters: dict[str, Any]
+        ) -> list[Sequence[Any]]:
+            """The rows' own columns; the students' names they end with go to ``students``."""
+            rows = uow.values(statement, parameters)
+            width = len(rows[0]) - _STUDENT_WIDTH if rows else 0
+            for row in rows:
+                if row[width] not in students:
+                    students[row[width]] = rolls.RollStudent(*row[width:])
+            return [row[:width] for row in rows]
+
         at_session = {"org": org, "session": session_id}
-        marks = tuple(rolls.RollMark(*row) for row in uow.values(_marks(), at_session))
-        visits = tuple(rolls.RollVisit(*row) for row in uow.values(_visits(), at_session))
-        named = {x.student_id for x in enrolments} | {x.student_id for x in marks}
-        named |= {x.student_id for x in visits}
-        students = (
-            {
-                row[0]: rolls.RollStudent(*row)
-                for row in uow.values(_students(), {"org": org, "ids": list(named)})
-            }
-            if named
-            else {}
+        members = read(_members(frozenset(statuses)), {**at_session, "cohort": cohort_id})
+        marks = read(_marks(), at_session)
+        visits = read(_visits(), at_session)
+        return rolls.RollSheet(
+            enrolments=tuple(rolls.RollEnrolment(*row) for row in members),
+            marks=tuple(rolls.RollMark(*row) for row in marks),
+            visits=tuple(rolls.RollVisit(*row) for row in visits),
+            students=students,
         )
-        return rolls.RollSheet(enrolments=enrolments, marks=marks, visits=visits, students=students)
 
     def record_marks(self, writes: Sequence[rolls.MarkWrite]) -> None:
         uow, org = self._uow, self._uow.organisation_id
         changed = [w for w in writes if w.read_version is not None]
         if changed:
-            result = uow.write(
+            changed_rows = uow.write(
                 _update_marks(),
                 [
                     {
@@ -224,7 +240,7 @@ class SqlRollRepository(ports.RollRepository):
                     for w in changed
                 ],
             )
-            if result.rowcount != len(changed):
+            if changed_rows != len(changed):
                 raise Conflict(
                     "Attendance: a mark of this roll was changed meanwhile; reload the roll"
                     " and mark again"
@@ -232,7 +248,7 @@ class SqlRollRepository(ports.RollRepository):
         added = [w for w in writes if w.read_version is None]
         if added:
             uow.write(
-                sa.insert(t.attendances),
+                _insert(t.attendances),
                 [
                     {
                         "id": w.mark.id,
@@ -253,7 +269,7 @@ class SqlRollRepository(ports.RollRepository):
             )
         if writes:
             uow.write(
-                sa.insert(t.audit_log),
+                _insert(t.audit_log),
                 [
                     {
                         "id": m.new_id(),

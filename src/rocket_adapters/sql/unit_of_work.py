@@ -58,6 +58,12 @@ def _owner(entity: m.Entity) -> UUID:
     return entity.id if isinstance(entity, m.Organisation) else entity.organisation_id  # type: ignore[attr-defined]
 
 
+#: Row-level security's organisation for the transaction (Postgres).
+_SET_ORGANISATION = sa.select(
+    sa.func.set_config("rocket.organisation_id", sa.bindparam("org", type_=sa.String), sa.true())
+)
+
+
 class SqlUnitOfWork(UnitOfWork):
     """A transaction in one organisation over a Database.
 
@@ -132,9 +138,8 @@ class SqlUnitOfWork(UnitOfWork):
         self.drop_recorded()
         if self.database.dialect == "postgresql":
             with domain_errors():
-                connection.exec_driver_sql(
-                    "SELECT set_config('rocket.organisation_id', %(org)s, true)",
-                    {"org": str(self.organisation_id)},
+                self.database.direct[_SET_ORGANISATION].rows(
+                    connection, {"org": str(self.organisation_id)}
                 )
 
     def commit(self) -> None:
@@ -243,27 +248,26 @@ class SqlUnitOfWork(UnitOfWork):
         found = self.rows(statement.limit(1))
         return found[0] if found else None
 
-    def values(self, statement: sa.Executable, parameters: dict[str, Any]) -> Sequence[Any]:
-        """The rows of a Core select, run on the transaction's connection without the ORM
-        (hot reads into values: ``rolls.py``); this transaction's changes are flushed
-        first, so that they are seen."""
+    def values(self, statement: sa.ClauseElement, parameters: dict[str, Any]) -> Sequence[Any]:
+        """The rows of a hot Core select built once (``direct.Direct``: compiled once, run on
+        the driver's cursor in this transaction, without the ORM: ``rolls.py``); this
+        transaction's changes are flushed first, so that they are seen."""
         with domain_errors():
-            return self._core(statement, parameters).all()
+            return self.database.direct[statement].rows(self._flushed(), parameters)
 
-    def write(self, statement: sa.Executable, rows: list[dict[str, Any]]) -> sa.CursorResult[Any]:
-        """Run a Core INSERT or UPDATE for many rows on the transaction's connection without
-        the ORM (set-based writes: ``rolls.py``); its result gives the rows changed."""
+    def write(self, statement: sa.ClauseElement, rows: list[dict[str, Any]]) -> int:
+        """Run a hot Core INSERT or UPDATE built once for many rows, as ``values`` runs a
+        select (set-based writes: ``rolls.py``); the number of rows it changed."""
         with domain_errors():
-            return self._core(statement, rows)
+            return self.database.direct[statement].run_many(self._flushed(), rows)
 
-    def _core(self, statement: sa.Executable, parameters: Any) -> sa.CursorResult[Any]:
-        """``statement`` on the transaction's connection, after flushing the session's
-        pending changes (if it has one)."""
+    def _flushed(self) -> sa.Connection:
+        """The transaction's connection, once the session's pending changes (if it has one)
+        are flushed."""
         connection = self.connection
         if self._session is not None:
             self._session.flush()
-        result: sa.CursorResult[Any] = connection.execute(statement, parameters)
-        return result
+        return connection
 
     def execute(self, statement: Any, parameters: Any = None) -> sa.Result[Any]:
         """Run a Core statement in this transaction (``parameters``: a list of rows for an
