@@ -29,8 +29,6 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.compiler import SQLCompiler
 
-Processor = Callable[[Any], Any] | None
-
 
 class Direct:
     """One statement compiled for one dialect, run on a DBAPI connection."""

@@ -66,8 +66,8 @@ def _context() -> sa.Select[tuple[object, ...]]:
 def _named(
     select: sa.Select[tuple[object, ...]], student_id: sa.ColumnElement[UUID]
 ) -> sa.Select[tuple[object, ...]]:
-    """``select`` with the names of the student each row is about (``_STUDENT`` columns at
-    the end: the students come with their rows, not in a fourth query)."""
+    """``select`` with the names of the student each row is about (``_student_columns`` at
+    the end: the students come with their rows, not in a fourth query by a list of ids)."""
     return select.add_columns(*_student_columns()).join(
         t.students, sa.and_(t.students.c.id == student_id, _in_organisation(t.students))
     )
