@@ -56,6 +56,13 @@ def test_the_application_works_as_a_plain_role_that_owns_nothing(
     assert "rocket_app" not in set(owners)
 
 
+def test_the_application_connections_compile_nothing_just_in_time(
+    app_connection: sa.Connection,
+) -> None:
+    # JIT compilation cost the dashboard more than its queries (database.py)
+    assert app_connection.execute(sa.text("SHOW jit")).scalar_one() == "off"
+
+
 def test_every_tenant_table_has_forced_row_level_security_and_a_policy(
     app_connection: sa.Connection,
 ) -> None:
